@@ -1,0 +1,18 @@
+package dev.spinneret.api.v2beta1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+@Group(SpiderApi.GROUP)
+@Version(SpiderApi.VERSION)
+@ShortNames("sr")
+@Plural("spiderreservedips")
+@Singular("spiderreservedip")
+@AdditionalPrinterColumn(name = "VERSION", jsonPath = ".spec.ipVersion", type = AdditionalPrinterColumn.Type.INTEGER)
+public class SpiderReservedIP extends CustomResource<SpiderReservedIPSpec, SpiderReservedIPStatus> {
+}

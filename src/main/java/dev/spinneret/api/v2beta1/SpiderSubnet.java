@@ -1,0 +1,21 @@
+package dev.spinneret.api.v2beta1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+@Group(SpiderApi.GROUP)
+@Version(SpiderApi.VERSION)
+@ShortNames("ss")
+@Plural("spidersubnets")
+@Singular("spidersubnet")
+@AdditionalPrinterColumn(name = "VERSION", jsonPath = ".spec.ipVersion", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "SUBNET", jsonPath = ".spec.subnet", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "ALLOCATED-IP-COUNT", jsonPath = ".status.allocatedIPCount", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "TOTAL-IP-COUNT", jsonPath = ".status.totalIPCount", type = AdditionalPrinterColumn.Type.INTEGER)
+public class SpiderSubnet extends CustomResource<SpiderSubnetSpec, SpiderSubnetStatus> {
+}

@@ -1,0 +1,114 @@
+package dev.spinneret.ippool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spinneret.admission.AdmissionDenied;
+import dev.spinneret.admission.AdmissionOutcome;
+import dev.spinneret.admission.AdmissionRequest;
+import dev.spinneret.admission.NamedAdmissionHandler;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
+import dev.spinneret.cluster.AdmissionGate;
+import dev.spinneret.cluster.ClusterFootprints;
+import dev.spinneret.cluster.Footprint;
+import dev.spinneret.cluster.ReservationNames;
+import dev.spinneret.ip.AllocationLedger;
+import dev.spinneret.ip.IpRangeSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Objects;
+
+/**
+ * Validating webhook for SpiderIPPool: the rules of Spiderpool's webhook (spiderpool-behaviour.md §4.2), every
+ * denial naming the field and, for conflicts, the other object. Updates that leave {@code spec} unchanged (such as
+ * removing the finalizer of a terminating pool) are always allowed: a pool can never get stuck (Spiderpool #1203).
+ */
+@ApplicationScoped
+public class IpPoolValidator implements NamedAdmissionHandler {
+    @Inject
+    KubernetesClient client;
+    @Inject
+    AdmissionGate gate;
+    @Inject
+    ClusterFootprints footprints;
+    @Inject
+    ReservationNames reservations;
+
+    @Override
+    public String webhookName() {
+        return "validate-spiderippool";
+    }
+
+    @Override
+    public AdmissionOutcome handle(AdmissionRequest req) {
+        if (req.isDelete()) {
+            return AdmissionOutcome.allow();
+        }
+        SpiderIPPool pool = read(req.object());
+        if (pool.getSpec() == null) {
+            throw AdmissionDenied.field("spec", "is required");
+        }
+        SpiderIPPool old = req.isUpdate() && req.oldObject() != null ? read(req.oldObject()) : null;
+        if (old != null) {
+            if (Objects.equals(req.object().get("spec"), req.oldObject().get("spec"))) {
+                return AdmissionOutcome.allow();
+            }
+            if (old.isMarkedForDeletion()) {
+                throw AdmissionDenied.forbidden("spec: SpiderIPPool " + name(pool) + " is being deleted; only"
+                        + " metadata changes (such as removing finalizers) are accepted");
+            }
+            checkImmutable(old.getSpec(), pool.getSpec());
+        }
+        SpiderIPPoolSpec s = pool.getSpec();
+        if (s.ipVersion == null) {
+            throw AdmissionDenied.field("spec.ipVersion", "is not set; the mutating webhook derives it from"
+                    + " spec.subnet, so spec.subnet may be invalid");
+        }
+        AddressSpec spec = AddressSpec.parse(s.ipVersion, s.subnet, s.ips, s.excludeIPs, s.gateway, s.routes);
+        SelectorRules.check("spec.podAffinity", s.podAffinity, false);
+        SelectorRules.check("spec.namespaceAffinity", s.namespaceAffinity, true);
+        SelectorRules.check("spec.nodeAffinity", s.nodeAffinity, true);
+        if (old != null) {
+            guardAllocated(old, spec.usable());
+        }
+        Footprint mine = new Footprint("SpiderIPPool", name(pool), spec.subnet(), spec.usable());
+        gate.admit(mine, req.dryRun(), footprints::fresh, others -> OverlapRules.forPool(mine, others));
+        return AdmissionOutcome.allow();
+    }
+
+    private void guardAllocated(SpiderIPPool old, IpRangeSet newUsable) {
+        if (old.getStatus() == null || old.getStatus().allocatedIPs == null || old.getStatus().allocatedIPs.isEmpty()) {
+            return;
+        }
+        AllocationLedger ledger = AllocationLedger.decode(newUsable.family(), old.getStatus().allocatedIPs);
+        IpRangeSet lost = ledger.allocated().minus(newUsable);
+        if (!lost.isEmpty()) {
+            var first = lost.ranges().get(0).first();
+            String owner = ledger.owner(first).map(reservations::describe).orElse("a pod");
+            throw AdmissionDenied.field("spec.ips", "cannot remove " + String.join(",", lost.toStrings())
+                    + " from SpiderIPPool " + name(old) + ": allocated (" + first + " is used by " + owner
+                    + "); delete those pods first");
+        }
+    }
+
+    private static void checkImmutable(SpiderIPPoolSpec old, SpiderIPPoolSpec now) {
+        if (old.ipVersion != null && !Objects.equals(old.ipVersion, now.ipVersion)) {
+            throw AdmissionDenied.field("spec.ipVersion", "is immutable (was " + old.ipVersion + ")");
+        }
+        if (old.subnet != null && !Objects.equals(old.subnet, now.subnet)) {
+            throw AdmissionDenied.field("spec.subnet", "is immutable (was " + old.subnet + ")");
+        }
+    }
+
+    private SpiderIPPool read(JsonNode node) {
+        try {
+            return client.getKubernetesSerialization().convertValue(node, SpiderIPPool.class);
+        } catch (RuntimeException e) {
+            throw AdmissionDenied.field("spec", "does not match the SpiderIPPool schema: " + e.getMessage());
+        }
+    }
+
+    private static String name(SpiderIPPool p) {
+        return p.getMetadata() == null ? "?" : p.getMetadata().getName();
+    }
+}
