@@ -1,0 +1,393 @@
+package dev.spinneret.admission;
+
+import static dev.spinneret.admission.Reviews.mutate;
+import static dev.spinneret.admission.Reviews.pool;
+import static dev.spinneret.admission.Reviews.post;
+import static dev.spinneret.admission.Reviews.review;
+import static dev.spinneret.admission.Reviews.subnet;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.api.v2beta1.SpiderSubnet;
+import dev.spinneret.cluster.AdmissionGate;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Pool, subnet and reserved-IP webhooks, one test per rule, posting AdmissionReview JSON like the API server. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class PoolAdmissionTest {
+    @Inject
+    KubernetesClient client;
+
+    @BeforeEach
+    void clean() {
+        client.resources(SpiderIPPool.class).delete();
+        client.resources(SpiderSubnet.class).delete();
+        client.configMaps().inNamespace("spinneret-system").withName(AdmissionGate.CLAIMS).delete();
+    }
+
+    private void store(ObjectNode obj) throws Exception {
+        String kind = obj.get("kind").asText();
+        ObjectNode mutated = mutate(kind.equals("SpiderIPPool") ? "mutate-spiderippool" : "mutate-spidersubnet", kind, obj);
+        mutated.with("metadata").remove("finalizers"); // the mock server would keep finalized objects between tests
+        if (kind.equals("SpiderIPPool")) {
+            client.resource(client.getKubernetesSerialization().convertValue(mutated, SpiderIPPool.class)).create();
+        } else {
+            client.resource(client.getKubernetesSerialization().convertValue(mutated, SpiderSubnet.class)).create();
+        }
+        client.configMaps().inNamespace("spinneret-system").withName(AdmissionGate.CLAIMS).delete();
+    }
+
+    private static void allowed(String webhook, String kind, ObjectNode obj) {
+        post(webhook, review(kind, "CREATE", obj, null, false)).body("response.allowed", equalTo(true));
+    }
+
+    private static void denied(String webhook, String kind, ObjectNode obj, String... fragments) {
+        var r = post(webhook, review(kind, "CREATE", obj, null, false)).body("response.allowed", equalTo(false));
+        for (String f : fragments) {
+            r.body("response.status.message", containsString(f));
+        }
+    }
+
+    private static ObjectNode defaulted(ObjectNode pool) throws Exception {
+        return mutate("mutate-spiderippool", "SpiderIPPool", pool);
+    }
+
+    // ---- the "done when" ----
+
+    @Test
+    void seedPoolIsAllowedAndAnOverlappingOneNamesIt() throws Exception {
+        ObjectNode seed = pool("nginx-v4-ippool", "10.244.0.0/16", "10.244.120.10-10.244.120.20");
+        allowed("validate-spiderippool", "SpiderIPPool", defaulted(seed));
+        store(seed);
+        denied("validate-spiderippool", "SpiderIPPool",
+                defaulted(pool("second", "10.244.0.0/16", "10.244.120.15-10.244.120.25")),
+                "spec.ips", "10.244.120.15-10.244.120.20", "SpiderIPPool nginx-v4-ippool");
+    }
+
+    @Test
+    void poolWithADifferentOverlappingCidrIsDenied() throws Exception {
+        store(pool("nginx-v4-ippool", "10.244.0.0/16", "10.244.120.10-10.244.120.20"));
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("narrow", "10.244.120.0/24", "10.244.120.100")),
+                "spec.subnet", "10.244.120.0/24 overlaps SpiderIPPool nginx-v4-ippool", "10.244.0.0/16");
+    }
+
+    @Test
+    void excludedAddressesDoNotCountAsOverlap() throws Exception {
+        ObjectNode a = pool("a", "10.1.0.0/16", "10.1.0.10-10.1.0.20");
+        a.with("spec").putArray("excludeIPs").add("10.1.0.15-10.1.0.20");
+        store(a);
+        allowed("validate-spiderippool", "SpiderIPPool", defaulted(pool("b", "10.1.0.0/16", "10.1.0.15-10.1.0.30")));
+    }
+
+    // ---- defaulting ----
+
+    @Test
+    void defaultingSetsVersionFinalizerLabelAndMergesRanges() throws Exception {
+        ObjectNode p = pool("p", "10.244.0.0/16", "10.244.0.20", "10.244.0.10-10.244.0.19", "10.244.0.30");
+        ObjectNode d = defaulted(p);
+        assertEquals(4, d.at("/spec/ipVersion").asInt());
+        assertEquals("spiderpool.spidernet.io", d.at("/metadata/finalizers/0").asText());
+        assertEquals("10-244-0-0-16", d.at("/metadata/labels").get("ipam.spidernet.io/ippool-cidr").asText());
+        assertEquals("[\"10.244.0.10-10.244.0.20\",\"10.244.0.30\"]", d.at("/spec/ips").toString());
+        assertEquals(false, d.at("/spec/default").asBoolean(true));
+    }
+
+    @Test
+    void poolInheritsGatewayAndRoutesFromItsSubnet() throws Exception {
+        ObjectNode s = subnet("s", "10.7.0.0/16", "10.7.1.0-10.7.1.255");
+        s.with("spec").put("gateway", "10.7.0.1");
+        s.with("spec").putArray("routes").addObject().put("dst", "10.8.0.0/16").put("gw", "10.7.0.1");
+        store(s);
+        ObjectNode d = defaulted(pool("p", "10.7.0.0/16", "10.7.1.1-10.7.1.5"));
+        assertEquals("10.7.0.1", d.at("/spec/gateway").asText());
+        assertEquals("10.8.0.0/16", d.at("/spec/routes/0/dst").asText());
+        assertEquals("s", d.at("/metadata/labels").get("ipam.spidernet.io/owner-spider-subnet").asText());
+    }
+
+    // ---- field rules ----
+
+    @Test
+    void nonCanonicalSubnetSaysWhatToUse() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", withVersion(pool("p", "10.244.1.0/16"), 4),
+                "spec.subnet", "use 10.244.0.0/16");
+    }
+
+    @Test
+    void badOctetIsNamed() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("p", "10.0.0.0/24", "10.0.0.300")),
+                "spec.ips[0]", "10.0.0.300");
+    }
+
+    @Test
+    void reversedRangeIsDenied() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("p", "10.0.0.0/24", "10.0.0.9-10.0.0.1")),
+                "spec.ips[0]", "10.0.0.9-10.0.0.1");
+    }
+
+    @Test
+    void ipv4AddressesInAnIpv6PoolAreDenied() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("p", "fd00::/64", "fd00::10", "10.0.0.1")),
+                "spec.ips[1]", "IPv4");
+    }
+
+    @Test
+    void ipVersionFiveIsDenied() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", withVersion(pool("p", "10.0.0.0/24"), 5),
+                "spec.ipVersion", "5");
+    }
+
+    @Test
+    void ipVersionMustMatchSubnet() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", withVersion(pool("p", "10.0.0.0/24"), 6),
+                "spec.subnet", "spec.ipVersion is 6");
+    }
+
+    @Test
+    void ipsOutsideTheSubnetAreDenied() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("p", "10.0.0.0/24", "10.0.1.1")),
+                "spec.ips[0]", "outside spec.subnet 10.0.0.0/24");
+    }
+
+    @Test
+    void excludeIPsOutsideTheSubnetAreDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.1-10.0.0.9");
+        p.with("spec").putArray("excludeIPs").add("10.9.0.1");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.excludeIPs[0]", "outside");
+    }
+
+    @Test
+    void gatewayAmongUsableAddressesIsDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.1-10.0.0.9");
+        p.with("spec").put("gateway", "10.0.0.5");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.gateway", "spec.excludeIPs");
+        p.with("spec").putArray("excludeIPs").add("10.0.0.5");
+        allowed("validate-spiderippool", "SpiderIPPool", defaulted(p));
+    }
+
+    @Test
+    void gatewayOutsideTheSubnetIsDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.2");
+        p.with("spec").put("gateway", "10.0.1.1");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.gateway", "outside");
+    }
+
+    @Test
+    void defaultRouteIsDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.2");
+        p.with("spec").putArray("routes").addObject().put("dst", "0.0.0.0/0").put("gw", "10.0.0.1");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.routes[0].dst", "spec.gateway");
+    }
+
+    @Test
+    void duplicateRouteIsDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.2");
+        var routes = p.with("spec").putArray("routes");
+        routes.addObject().put("dst", "10.9.0.0/16").put("gw", "10.0.0.1");
+        routes.addObject().put("dst", "10.9.0.0/16").put("gw", "10.0.0.3");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.routes[1].dst", "twice");
+    }
+
+    @Test
+    void routeGatewayOutsideTheSubnetIsDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.2");
+        p.with("spec").putArray("routes").addObject().put("dst", "10.9.0.0/16").put("gw", "10.1.0.1");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.routes[0].gw", "outside");
+    }
+
+    @Test
+    void emptyPodAffinityIsDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.2");
+        p.with("spec").putObject("podAffinity");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.podAffinity", "empty selector");
+    }
+
+    @Test
+    void badSelectorOperatorIsDenied() throws Exception {
+        ObjectNode p = pool("p", "10.0.0.0/24", "10.0.0.2");
+        p.with("spec").putObject("nodeAffinity").putArray("matchExpressions").addObject()
+                .put("key", "zone").put("operator", "Near");
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(p), "spec.nodeAffinity.matchExpressions[0].operator");
+    }
+
+    // ---- updates ----
+
+    @Test
+    void subnetAndVersionAreImmutable() throws Exception {
+        ObjectNode old = defaulted(pool("p", "10.0.0.0/24", "10.0.0.2"));
+        ObjectNode now = old.deepCopy();
+        now.with("spec").put("subnet", "10.0.1.0/24");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", now, old, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("spec.subnet: is immutable"));
+    }
+
+    @Test
+    void removingAnAllocatedAddressIsDeniedWithItsOwner() throws Exception {
+        ObjectNode old = defaulted(pool("p", "10.0.0.0/24", "10.0.0.2-10.0.0.9"));
+        old.putObject("status").put("allocatedIPs", "10.0.0.8=abc123").put("allocatedIPCount", 1);
+        ObjectNode now = old.deepCopy();
+        now.with("spec").putArray("ips").add("10.0.0.2-10.0.0.5");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", now, old, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", allOf(containsString("cannot remove"), containsString("10.0.0.8"),
+                        containsString("abc123")));
+        ObjectNode excluding = old.deepCopy();
+        excluding.with("spec").putArray("excludeIPs").add("10.0.0.8");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", excluding, old, false))
+                .body("response.allowed", equalTo(false));
+    }
+
+    @Test
+    void terminatingPoolCanAlwaysLoseItsFinalizer() throws Exception {
+        // even a pool whose spec would now be refused (it overlaps another) can have its finalizer removed
+        store(pool("other", "10.0.0.0/24", "10.0.0.2-10.0.0.9"));
+        ObjectNode old = defaulted(pool("p", "10.0.0.0/24", "10.0.0.5"));
+        old.with("metadata").put("deletionTimestamp", "2026-11-26T10:00:00Z");
+        ObjectNode now = old.deepCopy();
+        now.with("metadata").putArray("finalizers");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", now, old, false))
+                .body("response.allowed", equalTo(true));
+        ObjectNode specChange = old.deepCopy();
+        specChange.with("spec").putArray("ips").add("10.0.0.6");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", specChange, old, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("being deleted"));
+    }
+
+    // ---- concurrency gate ----
+
+    @Test
+    void aPoolAdmittedButNotYetStoredBlocksAnOverlappingOne() throws Exception {
+        allowed("validate-spiderippool", "SpiderIPPool", defaulted(pool("first", "10.3.0.0/24", "10.3.0.1-10.3.0.9")));
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("second", "10.3.0.0/24", "10.3.0.5")),
+                "SpiderIPPool first", "not yet stored");
+    }
+
+    @Test
+    void dryRunChecksButDoesNotClaim() throws Exception {
+        post("validate-spiderippool", review("SpiderIPPool", "CREATE",
+                defaulted(pool("first", "10.4.0.0/24", "10.4.0.1-10.4.0.9")), null, true))
+                .body("response.allowed", equalTo(true));
+        allowed("validate-spiderippool", "SpiderIPPool", defaulted(pool("second", "10.4.0.0/24", "10.4.0.5")));
+    }
+
+    // ---- subnets ----
+
+    @Test
+    void subnetsNeverOverlapEvenWithTheSameCidr() throws Exception {
+        store(subnet("s1", "10.5.0.0/16", "10.5.1.1"));
+        denied("validate-spidersubnet", "SpiderSubnet",
+                mutate("mutate-spidersubnet", "SpiderSubnet", subnet("s2", "10.5.0.0/16", "10.5.2.1")),
+                "spec.subnet", "SpiderSubnet s1");
+        denied("validate-spidersubnet", "SpiderSubnet",
+                mutate("mutate-spidersubnet", "SpiderSubnet", subnet("s3", "10.5.3.0/24", "10.5.3.1")),
+                "spec.subnet", "SpiderSubnet s1");
+    }
+
+    @Test
+    void poolMustStayWithinItsSubnetsAddresses() throws Exception {
+        store(subnet("nginx-subnet-v4", "10.244.0.0/16", "10.244.100.0-10.244.200.1"));
+        allowed("validate-spiderippool", "SpiderIPPool",
+                defaulted(pool("nginx-v4-ippool", "10.244.0.0/16", "10.244.120.10-10.244.120.20")));
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("outside", "10.244.0.0/16", "10.244.1.1")),
+                "spec.ips", "SpiderSubnet nginx-subnet-v4");
+    }
+
+    @Test
+    void subnetMustContainExistingPoolsOfItsCidr() throws Exception {
+        store(pool("p", "10.6.0.0/16", "10.6.9.9"));
+        denied("validate-spidersubnet", "SpiderSubnet",
+                mutate("mutate-spidersubnet", "SpiderSubnet", subnet("s", "10.6.0.0/16", "10.6.1.0-10.6.1.255")),
+                "SpiderIPPool p", "10.6.9.9");
+    }
+
+    @Test
+    void subnetCannotDropAddressesHandedToPools() throws Exception {
+        ObjectNode old = mutate("mutate-spidersubnet", "SpiderSubnet", subnet("s", "10.6.0.0/16", "10.6.1.0-10.6.1.255"));
+        old.putObject("status").put("controlledIPPools",
+                "{\"auto-x\":{\"ips\":[\"10.6.1.10-10.6.1.12\"],\"application\":\"apps_v1_Deployment_default_x\"}}");
+        ObjectNode now = old.deepCopy();
+        now.with("spec").putArray("ips").add("10.6.1.0-10.6.1.10");
+        post("validate-spidersubnet", review("SpiderSubnet", "UPDATE", now, old, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", allOf(containsString("10.6.1.11-10.6.1.12"), containsString("auto-x")));
+    }
+
+    // ---- reserved IPs ----
+
+    @Test
+    void reservedIpVersionIsDefaultedAndChecked() throws Exception {
+        ObjectNode r = Reviews.M.createObjectNode();
+        r.put("apiVersion", "spiderpool.spidernet.io/v2beta1").put("kind", "SpiderReservedIP");
+        r.putObject("metadata").put("name", "r");
+        r.putObject("spec").putArray("ips").add("10.0.0.5").add("fd00::1");
+        ObjectNode d = mutate("mutate-spiderreservedip", "SpiderReservedIP", r);
+        assertEquals(4, d.at("/spec/ipVersion").asInt());
+        denied("validate-spiderreservedip", "SpiderReservedIP", d, "spec.ips[1]", "not an IPv4");
+    }
+
+    // ---- broken requests ----
+
+    @Test
+    void malformedJsonIsADenialNotA500() {
+        given().contentType(ContentType.JSON).body("{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": ")
+                .post("/admission/validate-spiderippool").then().statusCode(200)
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("not valid JSON"));
+    }
+
+    @Test
+    void wrongKindAndMissingRequestAreDenials() {
+        given().contentType(ContentType.JSON).body("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}")
+                .post("/admission/validate-spiderippool").then().statusCode(200)
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("AdmissionReview"));
+        given().contentType(ContentType.JSON).body("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}")
+                .post("/admission/validate-spiderippool").then().statusCode(200)
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("no request"));
+    }
+
+    @Test
+    void tenMegabyteBodyIsADenial() {
+        byte[] big = new byte[10 * 1024 * 1024];
+        java.util.Arrays.fill(big, (byte) ' ');
+        given().contentType(ContentType.JSON).body(big).post("/admission/validate-spiderippool").then()
+                .statusCode(200).body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("exceeds"));
+    }
+
+    @Test
+    void unknownWebhookPathIsADenialNamingTheKnownOnes() throws Exception {
+        post("validate-nothing", review("SpiderIPPool", "CREATE", pool("p", "10.0.0.0/24"), null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", allOf(containsString("validate-spiderippool"), not(containsString("Exception"))));
+    }
+
+    @Test
+    void responseEchoesTheRequestUid() throws Exception {
+        String body = review("SpiderIPPool", "CREATE", defaulted(pool("p", "10.9.0.0/24", "10.9.0.1")), null, false);
+        String uid = Reviews.M.readTree(body).at("/request/uid").asText();
+        post("validate-spiderippool", body).body("response.uid", equalTo(uid));
+        assertTrue(uid.length() > 10);
+    }
+
+    private static ObjectNode withVersion(ObjectNode p, int v) {
+        p.with("spec").put("ipVersion", v);
+        return p;
+    }
+}
