@@ -1,0 +1,137 @@
+package dev.spinneret.cluster;
+
+import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.selection.IpamAnnotations;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jboss.logging.Logger;
+
+/**
+ * Informer caches the webhooks and the reaper read: pools (for selection only — allocation always reads fresh),
+ * namespaces, pods (indexed by reservation id) and SpiderEndpoints (indexed by reservation id).
+ */
+@ApplicationScoped
+public class ClusterCache {
+    private static final Logger LOG = Logger.getLogger(ClusterCache.class);
+    static final String BY_RESERVATION = "reservation";
+
+    @Inject
+    KubernetesClient client;
+
+    private volatile SharedIndexInformer<SpiderIPPool> pools;
+    private volatile SharedIndexInformer<Namespace> namespaces;
+    private volatile SharedIndexInformer<Pod> pods;
+    private volatile SharedIndexInformer<SpiderEndpoint> endpoints;
+    private final List<ResourceEventHandler<Pod>> podHandlers = new CopyOnWriteArrayList<>();
+    private final List<ResourceEventHandler<SpiderIPPool>> poolHandlers = new CopyOnWriteArrayList<>();
+
+    public synchronized void start() {
+        if (pools != null) {
+            return;
+        }
+        pools = client.resources(SpiderIPPool.class).runnableInformer(0);
+        pools.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(SpiderIPPool obj) {
+                poolHandlers.forEach(h -> h.onAdd(obj));
+            }
+
+            @Override
+            public void onUpdate(SpiderIPPool oldObj, SpiderIPPool newObj) {
+                poolHandlers.forEach(h -> h.onUpdate(oldObj, newObj));
+            }
+
+            @Override
+            public void onDelete(SpiderIPPool obj, boolean deletedFinalStateUnknown) {
+                poolHandlers.forEach(h -> h.onDelete(obj, deletedFinalStateUnknown));
+            }
+        });
+        pools.start();
+        namespaces = client.namespaces().inform();
+        pods = client.pods().inAnyNamespace().runnableInformer(0);
+        pods.addIndexers(Map.of(BY_RESERVATION, p -> {
+            String id = p.getMetadata().getLabels() == null ? null
+                    : p.getMetadata().getLabels().get(IpamAnnotations.RESERVATION_LABEL);
+            return id == null ? List.of() : List.of(id);
+        }));
+        pods.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod obj) {
+                podHandlers.forEach(h -> h.onAdd(obj));
+            }
+
+            @Override
+            public void onUpdate(Pod oldObj, Pod newObj) {
+                podHandlers.forEach(h -> h.onUpdate(oldObj, newObj));
+            }
+
+            @Override
+            public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
+                podHandlers.forEach(h -> h.onDelete(obj, deletedFinalStateUnknown));
+            }
+        });
+        pods.start();
+        endpoints = client.resources(SpiderEndpoint.class).inAnyNamespace().runnableInformer(0);
+        endpoints.addIndexers(Map.of(BY_RESERVATION, e -> e.getStatus() == null || e.getStatus().current == null
+                || e.getStatus().current.reservationID == null ? List.of()
+                        : List.of(e.getStatus().current.reservationID)));
+        endpoints.start();
+        LOG.info("informers started for SpiderIPPools, Namespaces, Pods and SpiderEndpoints");
+    }
+
+    public boolean synced() {
+        return pools != null && pools.hasSynced() && namespaces.hasSynced() && pods.hasSynced()
+                && endpoints.hasSynced();
+    }
+
+    public void onPools(ResourceEventHandler<SpiderIPPool> handler) {
+        poolHandlers.add(handler);
+    }
+
+    public void onPods(ResourceEventHandler<Pod> handler) {
+        podHandlers.add(handler);
+    }
+
+    public List<SpiderIPPool> pools() {
+        return pools == null ? client.resources(SpiderIPPool.class).list().getItems() : pools.getStore().list();
+    }
+
+    public Optional<SpiderIPPool> pool(String name) {
+        return Optional.ofNullable(pools == null ? client.resources(SpiderIPPool.class).withName(name).get()
+                : pools.getStore().getByKey(name));
+    }
+
+    public Optional<Namespace> namespace(String name) {
+        Namespace ns = namespaces == null ? null : namespaces.getStore().getByKey(name);
+        if (ns == null) {
+            ns = client.namespaces().withName(name).get();
+        }
+        return Optional.ofNullable(ns);
+    }
+
+    public List<Pod> podsWithReservation(String id) {
+        return pods == null ? List.of() : pods.getIndexer().byIndex(BY_RESERVATION, id);
+    }
+
+    public List<SpiderEndpoint> endpointsWithReservation(String id) {
+        return endpoints == null ? List.of() : endpoints.getIndexer().byIndex(BY_RESERVATION, id);
+    }
+
+    public Optional<SpiderEndpoint> endpoint(String namespace, String name) {
+        return Optional.ofNullable(endpoints == null ? null : endpoints.getStore().getByKey(namespace + "/" + name));
+    }
+
+    public Optional<Pod> pod(String namespace, String name) {
+        return Optional.ofNullable(pods == null ? null : pods.getStore().getByKey(namespace + "/" + name));
+    }
+}

@@ -1,0 +1,187 @@
+package dev.spinneret.reservation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.admission.AdmissionDenied;
+import dev.spinneret.admission.AdmissionOutcome;
+import dev.spinneret.admission.AdmissionRequest;
+import dev.spinneret.admission.NamedAdmissionHandler;
+import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.Events;
+import dev.spinneret.cluster.Owner;
+import dev.spinneret.cluster.OwnerResolver;
+import dev.spinneret.ip.IpFamily;
+import dev.spinneret.selection.AnnotationException;
+import dev.spinneret.selection.InterfaceRequest;
+import dev.spinneret.selection.IpamAnnotations;
+import dev.spinneret.selection.PodFacts;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Mutating webhook on Pod CREATE: chooses the pools, reserves the addresses in the pools' ledgers (in the API
+ * server, before answering), and writes them into the pod as {@code ipam.spidernet.io/reserved-ips} plus the label
+ * {@code ipam.spidernet.io/reservation-id}. Dry runs reserve nothing and show what would be used.
+ */
+@ApplicationScoped
+public class PodReservationWebhook implements NamedAdmissionHandler {
+    @Inject
+    KubernetesClient client;
+    @Inject
+    ClusterCache cache;
+    @Inject
+    OwnerResolver owners;
+    @Inject
+    PodReservations reservations;
+    @Inject
+    StatefulSetEndpoints statefulSets;
+    @Inject
+    Events events;
+    @Inject
+    MeterRegistry meters;
+    @Inject
+    ObjectMapper mapper;
+
+    @Override
+    public String webhookName() {
+        return "mutate-pod";
+    }
+
+    @Override
+    public AdmissionOutcome handle(AdmissionRequest req) {
+        if (!req.isCreate()) {
+            return AdmissionOutcome.allow();
+        }
+        Pod pod = read(req.object());
+        if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            return AdmissionOutcome.allow();
+        }
+        if (pod.getMetadata().getNamespace() == null) {
+            pod.getMetadata().setNamespace(req.namespace());
+        }
+        String ns = pod.getMetadata().getNamespace();
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        String expectedId = ReservationIds.fromRequestUid(req.uid());
+        String existing = annotations == null ? null : annotations.get(IpamAnnotations.RESERVED_IPS);
+        if (existing != null) {
+            if (existing.contains("\"" + expectedId + "\"")) {
+                return AdmissionOutcome.allow(); // reinvocation of this webhook for the same request
+            }
+            throw deny(null, new ReservationDenied(403, "Forged", "metadata.annotations["
+                    + IpamAnnotations.RESERVED_IPS + "]: is written by Spinneret at admission and may not be set by"
+                    + " users; remove it (copying a pod's YAML copies it)"));
+        }
+        Owner owner = owners.topController(pod);
+        Owner direct = pod.getMetadata().getOwnerReferences() == null ? null
+                : pod.getMetadata().getOwnerReferences().stream().filter(r -> Boolean.TRUE.equals(r.getController()))
+                        .findFirst().map(r -> new Owner(r.getApiVersion(), r.getKind(), ns, r.getName(), r.getUid()))
+                        .orElse(null);
+        Owner eventTarget = owner.kind() != null && !"Pod".equals(owner.kind()) ? owner : null;
+        try {
+            Namespace namespace = cache.namespace(ns).orElse(null);
+            List<InterfaceRequest> requests = requests(annotations, namespace);
+            if (requests.isEmpty()) {
+                throw new ReservationDenied(403, "NoPool", "no IP pool applies to this pod: it has no "
+                        + IpamAnnotations.IPPOOLS + " or " + IpamAnnotations.IPPOOL + " annotation, namespace " + ns
+                        + " has no " + IpamAnnotations.NS_DEFAULT_V4 + "/" + IpamAnnotations.NS_DEFAULT_V6
+                        + " annotation, and no SpiderIPPool has spec.default: true");
+            }
+            String node = PodPinning.node(pod);
+            PodFacts facts = new PodFacts(ns, labels(pod.getMetadata().getLabels()),
+                    namespace == null ? Map.of() : labels(namespace.getMetadata().getLabels()),
+                    namespace == null ? Map.of() : labels(namespace.getMetadata().getAnnotations()), node,
+                    node == null ? Map.of() : nodeLabels(node));
+
+            boolean sts = direct != null && direct.isStatefulSet() && pod.getMetadata().getName() != null;
+            SpiderEndpoint previous = sts ? statefulSets.current(ns, pod.getMetadata().getName(), direct) : null;
+            String id = previous != null ? previous.getStatus().current.reservationID : expectedId;
+            var slots = reservations.reserve(id, requests, facts,
+                    previous == null ? Map.of() : PodReservations.prior(previous), req.dryRun());
+            if (sts && !req.dryRun()) {
+                try {
+                    statefulSets.record(ns, pod.getMetadata().getName(), direct, owner, id, requests, slots, previous);
+                } catch (RuntimeException e) {
+                    if (previous == null) {
+                        reservations.rollback(id, slots);
+                    }
+                    throw new ReservationDenied(503, "ApiServer", "could not record the StatefulSet pod's fixed"
+                            + " addresses in SpiderEndpoint " + ns + "/" + pod.getMetadata().getName() + ": "
+                            + e.getMessage());
+                }
+            }
+            if (!req.dryRun()) {
+                Counter.builder("spinneret.reservations").tag("outcome", "reserved").register(meters).increment();
+            }
+            ObjectNode mutated = req.object().deepCopy();
+            ObjectNode meta = mutated.with("metadata");
+            meta.with("annotations").put(IpamAnnotations.RESERVED_IPS,
+                    reservations.annotation(id, eventTarget, requests, slots).toString());
+            meta.with("labels").put(IpamAnnotations.RESERVATION_LABEL, id);
+            return AdmissionOutcome.mutate(mutated);
+        } catch (AnnotationException e) {
+            throw deny(eventTarget, new ReservationDenied(422, "BadAnnotation", e.getMessage()));
+        } catch (ReservationDenied d) {
+            throw deny(eventTarget, d);
+        }
+    }
+
+    private List<InterfaceRequest> requests(Map<String, String> podAnnotations, Namespace namespace) {
+        List<String> v4 = new ArrayList<>();
+        List<String> v6 = new ArrayList<>();
+        for (SpiderIPPool p : cache.pools()) {
+            if (p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().isDefault) && p.getSpec().ipVersion != null) {
+                (p.getSpec().ipVersion == 6 ? v6 : v4).add(p.getMetadata().getName());
+            }
+        }
+        v4.sort(null);
+        v6.sort(null);
+        return IpamAnnotations.requests(podAnnotations,
+                namespace == null ? Map.of() : namespace.getMetadata().getAnnotations(), v4, v6);
+    }
+
+    private ReservationDenied deny(Owner eventTarget, ReservationDenied d) {
+        Counter.builder("spinneret.denials").tag("reason", d.kind()).register(meters).increment();
+        if (eventTarget != null) {
+            events.warning(eventTarget, "IPReservationFailed", d.getMessage());
+        }
+        return d;
+    }
+
+    private Map<String, String> nodeLabels(String name) {
+        try {
+            Node n = client.nodes().withName(name).get();
+            return n == null ? Map.of() : labels(n.getMetadata().getLabels());
+        } catch (KubernetesClientException e) {
+            return Map.of();
+        }
+    }
+
+    private static Map<String, String> labels(Map<String, String> m) {
+        return m == null ? Map.of() : m;
+    }
+
+    private Pod read(JsonNode node) {
+        try {
+            return client.getKubernetesSerialization().convertValue(node, Pod.class);
+        } catch (RuntimeException e) {
+            throw new AdmissionDenied("request.object: is not a Pod: " + e.getMessage());
+        }
+    }
+
+    static IpFamily family(int v) {
+        return v == 6 ? IpFamily.V6 : IpFamily.V4;
+    }
+}

@@ -1,0 +1,244 @@
+package dev.spinneret.reservation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.api.v2beta1.IPAllocationDetail;
+import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.Owner;
+import dev.spinneret.ip.Cidr;
+import dev.spinneret.ip.IpAddress;
+import dev.spinneret.ip.IpFamily;
+import dev.spinneret.selection.Candidates;
+import dev.spinneret.selection.InterfaceRequest;
+import dev.spinneret.selection.PodFacts;
+import dev.spinneret.selection.PoolFacts;
+import dev.spinneret.selection.PoolSelection;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Reserves every interface and family of one pod, all or nothing: candidates are tried in order (a full pool falls
+ * through to the next), and if any interface cannot be served, what was already reserved is released before the
+ * denial. The reservation is in the pools' ledgers — in the API server — before this returns.
+ */
+@ApplicationScoped
+public class PodReservations {
+    private static final Logger LOG = Logger.getLogger(PodReservations.class);
+
+    @Inject
+    PoolLedgerWriter writer;
+    @Inject
+    ClusterCache cache;
+    @Inject
+    MeterRegistry meters;
+    @Inject
+    ObjectMapper mapper;
+    @ConfigProperty(name = "spinneret.reservation.timeout-ms", defaultValue = "8000")
+    long timeoutMs;
+
+    /** Where one interface's addresses were before (a StatefulSet pod being recreated): pool and address per family. */
+    public record Prior(String v4Pool, IpAddress v4, String v6Pool, IpAddress v6) {
+    }
+
+    /** One family of one interface: the pool and address it got. */
+    public record Slot(String iface, IpFamily family, String pool, IpAddress address, SpiderIPPool poolObject) {
+    }
+
+    public List<Slot> reserve(String reservationId, List<InterfaceRequest> requests, PodFacts pod,
+            Map<String, Prior> prior, boolean dryRun) {
+        Map<String, PoolFacts> facts = new HashMap<>();
+        for (SpiderIPPool p : cache.pools()) {
+            PoolFactsMapper.facts(p).ifPresent(f -> facts.put(f.name(), f));
+        }
+        List<Slot> done = new ArrayList<>();
+        try {
+            for (InterfaceRequest r : requests) {
+                Prior before = prior.get(r.iface());
+                if (r.wantsV4()) {
+                    done.add(one(reservationId, r, IpFamily.V4, r.ipv4(), facts, pod, done,
+                            before == null ? null : before.v4Pool(), before == null ? null : before.v4(), dryRun));
+                }
+                if (r.wantsV6()) {
+                    done.add(one(reservationId, r, IpFamily.V6, r.ipv6(), facts, pod, done,
+                            before == null ? null : before.v6Pool(), before == null ? null : before.v6(), dryRun));
+                }
+            }
+            return done;
+        } catch (RuntimeException e) {
+            if (!dryRun) {
+                rollback(reservationId, done);
+            }
+            throw e;
+        }
+    }
+
+    private Slot one(String id, InterfaceRequest r, IpFamily family, List<String> names, Map<String, PoolFacts> facts,
+            PodFacts pod, List<Slot> taken, String priorPool, IpAddress priorAddress, boolean dryRun) {
+        Candidates c = PoolSelection.candidates(names, family, facts, pod);
+        List<String> pools = new ArrayList<>(c.pools());
+        List<String> rejected = new ArrayList<>(c.rejected());
+        Set<String> usedByOtherInterfaces = new HashSet<>();
+        taken.forEach(s -> usedByOtherInterfaces.add(s.pool()));
+        pools.removeIf(p -> {
+            if (usedByOtherInterfaces.contains(p)) {
+                rejected.add(p + ": it already serves another interface of this pod");
+                return true;
+            }
+            return false;
+        });
+        String what = "IPv" + family.number() + " address for interface " + r.iface() + " (pools from " + r.source()
+                + ": " + names + ")";
+        if (priorPool != null && !dryRun && !pools.contains(priorPool)) {
+            // the pod's pool annotation changed since this StatefulSet ordinal got its address: give the old one back
+            await(writer.release(priorPool, id), "release of the previous address in " + priorPool);
+        }
+        if (priorPool != null && pools.remove(priorPool)) {
+            pools.add(0, priorPool);
+        }
+        if (pools.isEmpty()) {
+            throw new ReservationDenied(403, "NoCandidate", "no pool can provide an " + what + ": "
+                    + String.join("; ", rejected));
+        }
+        List<String> full = new ArrayList<>();
+        for (String pool : pools) {
+            LedgerOutcome o;
+            if (dryRun) {
+                SpiderIPPool cached = cache.pool(pool).orElse(null);
+                o = cached == null ? new LedgerOutcome.Unavailable(pool, "no such SpiderIPPool")
+                        : writer.preview(cached, id);
+            } else {
+                IpAddress preferred = pool.equals(priorPool) ? priorAddress : null;
+                o = await(writer.reserve(pool, id, preferred), "reservation in SpiderIPPool " + pool);
+            }
+            if (o instanceof LedgerOutcome.Reserved res) {
+                return new Slot(r.iface(), family, pool, res.address(), res.pool());
+            } else if (o instanceof LedgerOutcome.Exhausted ex) {
+                full.add("SpiderIPPool " + ex.pool() + " is exhausted (" + ex.allocated() + " of " + ex.total()
+                        + " addresses allocated)");
+            } else if (o instanceof LedgerOutcome.Unavailable u) {
+                full.add("SpiderIPPool " + u.pool() + " cannot allocate: " + u.reason());
+            }
+        }
+        List<String> all = new ArrayList<>(full);
+        all.addAll(rejected);
+        throw new ReservationDenied(403, "Exhausted", "no free " + what + ": " + String.join("; ", all));
+    }
+
+    private LedgerOutcome await(CompletableFuture<LedgerOutcome> f, String what) {
+        try {
+            return f.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ReservationDenied(503, "Timeout", what + " did not complete within " + timeoutMs
+                    + " ms; retry (anything reserved is released by the garbage collector)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReservationDenied(503, "Timeout", what + " was interrupted; retry");
+        } catch (ExecutionException e) {
+            throw new ReservationDenied(503, "ApiServer", what + " failed: " + e.getCause().getMessage());
+        }
+    }
+
+    /** Gives back what a failed multi-interface reservation already took (all or nothing). */
+    public void rollback(String id, List<Slot> slots) {
+        List<CompletableFuture<LedgerOutcome>> releases = new ArrayList<>();
+        for (Slot s : slots) {
+            releases.add(writer.release(s.pool(), id));
+        }
+        for (CompletableFuture<LedgerOutcome> f : releases) {
+            try {
+                f.get(timeoutMs, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.warnf("rollback of reservation %s did not complete (%s); the garbage collector will release it",
+                        id, e.getMessage());
+            }
+        }
+    }
+
+    /** The {@code ipam.spidernet.io/reserved-ips} annotation value. */
+    public ObjectNode annotation(String id, Owner owner, List<InterfaceRequest> requests, List<Slot> slots) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("id", id);
+        if (owner != null) {
+            root.putObject("owner").put("kind", owner.kind()).put("name", owner.name());
+        }
+        ArrayNode ifaces = root.putArray("interfaces");
+        for (IPAllocationDetail d : details(requests, slots)) {
+            ifaces.add(mapper.valueToTree(d));
+        }
+        return root;
+    }
+
+    public static List<IPAllocationDetail> details(List<InterfaceRequest> requests, List<Slot> slots) {
+        List<IPAllocationDetail> out = new ArrayList<>();
+        for (InterfaceRequest r : requests) {
+            IPAllocationDetail d = new IPAllocationDetail();
+            d.iface = r.iface();
+            d.vlan = 0;
+            d.cleanGateway = Boolean.TRUE.equals(r.cleanGateway());
+            List<dev.spinneret.api.v2beta1.Route> routes = new ArrayList<>();
+            for (Slot s : slots) {
+                if (!s.iface().equals(r.iface())) {
+                    continue;
+                }
+                var spec = s.poolObject().getSpec();
+                String cidr = s.address() + "/" + Cidr.parse(spec.subnet).prefixLength();
+                if (s.family() == IpFamily.V4) {
+                    d.ipv4 = cidr;
+                    d.ipv4Pool = s.pool();
+                    d.ipv4Gateway = spec.gateway;
+                } else {
+                    d.ipv6 = cidr;
+                    d.ipv6Pool = s.pool();
+                    d.ipv6Gateway = spec.gateway;
+                }
+                if (spec.routes != null) {
+                    routes.addAll(spec.routes);
+                }
+            }
+            d.routes = routes;
+            out.add(d);
+        }
+        return out;
+    }
+
+    /** Prior addresses recorded on a StatefulSet pod's SpiderEndpoint, by interface. */
+    public static Map<String, Prior> prior(SpiderEndpoint se) {
+        Map<String, Prior> out = new HashMap<>();
+        if (se == null || se.getStatus() == null || se.getStatus().current == null
+                || se.getStatus().current.ips == null) {
+            return out;
+        }
+        for (IPAllocationDetail d : se.getStatus().current.ips) {
+            out.put(d.iface, new Prior(d.ipv4Pool, addr(d.ipv4), d.ipv6Pool, addr(d.ipv6)));
+        }
+        return out;
+    }
+
+    private static IpAddress addr(String cidr) {
+        if (cidr == null) {
+            return null;
+        }
+        int slash = cidr.indexOf('/');
+        try {
+            return IpAddress.parse(slash < 0 ? cidr : cidr.substring(0, slash));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

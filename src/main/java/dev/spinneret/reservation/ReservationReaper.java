@@ -1,0 +1,411 @@
+package dev.spinneret.reservation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.ip.AllocationLedger;
+import dev.spinneret.ip.IpFamily;
+import dev.spinneret.selection.IpamAnnotations;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Gives addresses back. Runs on the elected leader only (Lease {@code spinneret-gc}).
+ * <ul>
+ * <li>Pod deleted (or terminating past its grace period): its reservation is released from every pool named in
+ * its annotation — unless it is a StatefulSet pod whose ordinal is still within the StatefulSet's replicas, whose
+ * addresses wait for the next pod of that ordinal.</li>
+ * <li>A sweep at start-up and every {@code spinneret.gc.interval} reconciles each pool's ledger against pods and
+ * StatefulSet endpoints. A reservation nobody holds (its pod was never stored because a later webhook denied it,
+ * or this process died) is released once it has been orphaned for {@code spinneret.gc.orphan-ttl} and a fresh read
+ * from the API server confirms it.</li>
+ * </ul>
+ * Releases remove only the addresses held by that reservation id, so they are safe to repeat.
+ */
+@ApplicationScoped
+public class ReservationReaper {
+    private static final Logger LOG = Logger.getLogger(ReservationReaper.class);
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    ClusterCache cache;
+    @Inject
+    PoolLedgerWriter writer;
+    @Inject
+    MeterRegistry meters;
+    @Inject
+    ObjectMapper mapper;
+    @ConfigProperty(name = "spinneret.namespace", defaultValue = "spinneret-system")
+    String namespace;
+    @ConfigProperty(name = "spinneret.gc.interval", defaultValue = "60s")
+    Duration interval;
+    @ConfigProperty(name = "spinneret.gc.orphan-ttl", defaultValue = "60s")
+    Duration orphanTtl;
+    @ConfigProperty(name = "spinneret.gc.leader-election", defaultValue = "true")
+    boolean leaderElection;
+
+    private volatile boolean leader;
+    private final Map<String, Instant> orphanSince = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "reservation-reaper");
+        t.setDaemon(true);
+        return t;
+    });
+    private MultiGauge totals;
+    private MultiGauge allocated;
+
+    public void start() {
+        totals = MultiGauge.builder("spinneret.pool.total").description("usable addresses per pool").register(meters);
+        allocated = MultiGauge.builder("spinneret.pool.allocated").description("allocated addresses per pool")
+                .register(meters);
+        cache.onPods(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                scheduleIfTerminating(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod pod) {
+                scheduleIfTerminating(pod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean unknown) {
+                timer.execute(() -> releaseIfGone(pod, true));
+            }
+        });
+        cache.onPools(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(SpiderIPPool pool) {
+                timer.execute(() -> maintain(pool));
+            }
+
+            @Override
+            public void onUpdate(SpiderIPPool oldPool, SpiderIPPool pool) {
+                timer.execute(() -> maintain(pool));
+            }
+
+            @Override
+            public void onDelete(SpiderIPPool pool, boolean unknown) {
+            }
+        });
+        if (leaderElection) {
+            String identity = System.getenv().getOrDefault("HOSTNAME", "spinneret") + "-" + ProcessHandle.current().pid();
+            client.leaderElector().withConfig(new LeaderElectionConfigBuilder().withName("spinneret-gc")
+                    .withLock(new LeaseLock(namespace, "spinneret-gc", identity))
+                    .withLeaseDuration(Duration.ofSeconds(15)).withRenewDeadline(Duration.ofSeconds(10))
+                    .withRetryPeriod(Duration.ofSeconds(2)).withReleaseOnCancel(true)
+                    .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                        LOG.infof("%s leads garbage collection", identity);
+                        leader = true;
+                        timer.execute(this::sweepQuietly);
+                    }, () -> leader = false, newLeader -> {
+                    })).build()).build().start();
+        } else {
+            leader = true;
+            timer.execute(this::sweepQuietly);
+        }
+        timer.scheduleWithFixedDelay(this::sweepQuietly, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    public boolean isLeader() {
+        return leader;
+    }
+
+    private void scheduleIfTerminating(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() == null || reservationId(pod) == null) {
+            return;
+        }
+        long delay = Instant.parse(pod.getMetadata().getDeletionTimestamp()).toEpochMilli() - System.currentTimeMillis();
+        timer.schedule(() -> releaseIfGone(pod, false), Math.max(0, delay) + 1000, TimeUnit.MILLISECONDS);
+    }
+
+    /** Releases a deleted (or expired terminating) pod's reservation unless its StatefulSet ordinal keeps it. */
+    void releaseIfGone(Pod pod, boolean deleted) {
+        if (!leader) {
+            return;
+        }
+        String id = reservationId(pod);
+        if (id == null) {
+            return;
+        }
+        try {
+            if (!deleted) {
+                Pod now = client.pods().inNamespace(pod.getMetadata().getNamespace())
+                        .withName(pod.getMetadata().getName()).get();
+                if (now != null && (!pod.getMetadata().getUid().equals(now.getMetadata().getUid())
+                        || !expired(now))) {
+                    return;
+                }
+            }
+            String sts = statefulSetOf(pod);
+            if (sts != null && ordinalStillWanted(pod.getMetadata().getNamespace(), sts, pod.getMetadata().getName())) {
+                return;
+            }
+            int released = releaseEverywhere(id, poolsOf(pod));
+            if (sts != null) {
+                deleteEndpoint(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), id);
+            }
+            if (released > 0) {
+                Counter.builder("spinneret.releases").tag("trigger", deleted ? "pod-deleted" : "pod-terminated")
+                        .register(meters).increment(released);
+                LOG.debugf("released reservation %s of pod %s/%s", id, pod.getMetadata().getNamespace(),
+                        pod.getMetadata().getName());
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("release of reservation %s (pod %s/%s) failed: %s; the next sweep retries", id,
+                    pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /**
+     * Keeps a pool's counts in step with its spec, and lets a deleted pool go once nothing is allocated: the
+     * finalizer {@code spiderpool.spidernet.io} is removed only when the ledger is empty (allocation refuses a
+     * pool that is being deleted, so the ledger can only shrink by then).
+     */
+    void maintain(SpiderIPPool cached) {
+        if (!leader || cached.getSpec() == null) {
+            return;
+        }
+        try {
+            String name = cached.getMetadata().getName();
+            var st = cached.getStatus();
+            boolean empty = st == null || st.allocatedIPs == null || st.allocatedIPs.isEmpty();
+            if (cached.isMarkedForDeletion()) {
+                if (empty && cached.getMetadata().getFinalizers() != null
+                        && cached.getMetadata().getFinalizers().contains(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER)) {
+                    client.resources(SpiderIPPool.class).withName(name).edit(p -> {
+                        p.getMetadata().getFinalizers().remove(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER);
+                        return p;
+                    });
+                    LOG.infof("SpiderIPPool %s is empty: finalizer removed, deletion proceeds", name);
+                }
+                return;
+            }
+            if (st == null || st.totalIPCount == null || st.allocatedIPCount == null
+                    || cached.getMetadata().getGeneration() != null) {
+                writer.refreshCounts(name);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("maintenance of SpiderIPPool %s failed: %s", cached.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    private void sweepQuietly() {
+        try {
+            if (leader) {
+                sweep();
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "garbage-collection sweep failed; retrying in %s", interval);
+        }
+    }
+
+    /** One pass over every pool's ledger. */
+    public void sweep() {
+        List<MultiGauge.Row<?>> totalRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> allocRows = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (SpiderIPPool cached : cache.pools()) {
+            String name = cached.getMetadata().getName();
+            SpiderIPPool pool = client.resources(SpiderIPPool.class).withName(name).get();
+            if (pool == null || pool.getSpec() == null || pool.getSpec().ipVersion == null) {
+                continue;
+            }
+            long total = pool.getStatus() == null || pool.getStatus().totalIPCount == null ? 0
+                    : pool.getStatus().totalIPCount;
+            String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
+            AllocationLedger ledger = encoded == null || encoded.isEmpty()
+                    ? AllocationLedger.empty(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4)
+                    : AllocationLedger.decode(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4, encoded);
+            totalRows.add(MultiGauge.Row.of(Tags.of("pool", name), total));
+            allocRows.add(MultiGauge.Row.of(Tags.of("pool", name), ledger.size()));
+            for (String id : ledger.reservationIds()) {
+                String key = name + "/" + id;
+                seen.add(key);
+                if (heldInCache(id)) {
+                    orphanSince.remove(key);
+                    continue;
+                }
+                Instant since = orphanSince.computeIfAbsent(key, k -> Instant.now());
+                if (Duration.between(since, Instant.now()).compareTo(orphanTtl) < 0) {
+                    continue;
+                }
+                if (heldFresh(id)) {
+                    orphanSince.remove(key);
+                    continue;
+                }
+                writer.release(name, id).join();
+                orphanSince.remove(key);
+                Counter.builder("spinneret.releases").tag("trigger", "gc-orphan").register(meters).increment();
+                LOG.infof("released orphaned reservation %s from SpiderIPPool %s (no pod or StatefulSet endpoint"
+                        + " has held it for %s)", id, name, orphanTtl);
+            }
+        }
+        orphanSince.keySet().retainAll(seen);
+        totals.register(totalRows, true);
+        allocated.register(allocRows, true);
+    }
+
+    private boolean heldInCache(String id) {
+        for (Pod p : cache.podsWithReservation(id)) {
+            if (!expired(p) || keptByStatefulSet(p)) {
+                return true;
+            }
+        }
+        for (SpiderEndpoint se : cache.endpointsWithReservation(id)) {
+            if (endpointKept(se)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean heldFresh(String id) {
+        for (Pod p : client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL, id).list().getItems()) {
+            if (!expired(p) || keptByStatefulSet(p)) {
+                return true;
+            }
+        }
+        for (SpiderEndpoint se : client.resources(SpiderEndpoint.class).inAnyNamespace()
+                .withLabel(IpamAnnotations.RESERVATION_LABEL, id).list().getItems()) {
+            if (endpointKept(se)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean endpointKept(SpiderEndpoint se) {
+        if (se.getStatus() == null || !"StatefulSet".equals(se.getStatus().ownerControllerType)) {
+            return false;
+        }
+        return ordinalStillWanted(se.getMetadata().getNamespace(), se.getStatus().ownerControllerName,
+                se.getMetadata().getName());
+    }
+
+    private boolean keptByStatefulSet(Pod p) {
+        String sts = statefulSetOf(p);
+        return sts != null && ordinalStillWanted(p.getMetadata().getNamespace(), sts, p.getMetadata().getName());
+    }
+
+    private static boolean expired(Pod p) {
+        String ts = p.getMetadata().getDeletionTimestamp();
+        return ts != null && Instant.parse(ts).isBefore(Instant.now());
+    }
+
+    private boolean ordinalStillWanted(String ns, String stsName, String podName) {
+        StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName(stsName).get();
+        if (sts == null || sts.getMetadata().getDeletionTimestamp() != null) {
+            return false;
+        }
+        String prefix = stsName + "-";
+        if (!podName.startsWith(prefix)) {
+            return false;
+        }
+        int ordinal;
+        try {
+            ordinal = Integer.parseInt(podName.substring(prefix.length()));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        int start = sts.getSpec().getOrdinals() == null || sts.getSpec().getOrdinals().getStart() == null ? 0
+                : sts.getSpec().getOrdinals().getStart();
+        int replicas = sts.getSpec().getReplicas() == null ? 1 : sts.getSpec().getReplicas();
+        return ordinal >= start && ordinal < start + replicas;
+    }
+
+    private static String statefulSetOf(Pod p) {
+        if (p.getMetadata().getOwnerReferences() == null) {
+            return null;
+        }
+        for (OwnerReference r : p.getMetadata().getOwnerReferences()) {
+            if (Boolean.TRUE.equals(r.getController()) && "StatefulSet".equals(r.getKind())) {
+                return r.getName();
+            }
+        }
+        return null;
+    }
+
+    private int releaseEverywhere(String id, Set<String> pools) {
+        int n = 0;
+        for (String pool : pools) {
+            LedgerOutcome o = writer.release(pool, id).join();
+            if (o instanceof LedgerOutcome.Released r) {
+                n += r.addresses();
+            }
+        }
+        return n;
+    }
+
+    private void deleteEndpoint(String ns, String name, String id) {
+        SpiderEndpoint se = client.resources(SpiderEndpoint.class).inNamespace(ns).withName(name).get();
+        if (se != null && se.getStatus() != null && se.getStatus().current != null
+                && id.equals(se.getStatus().current.reservationID)) {
+            client.resource(se).delete();
+        }
+    }
+
+    private static String reservationId(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        return labels == null ? null : labels.get(IpamAnnotations.RESERVATION_LABEL);
+    }
+
+    private Set<String> poolsOf(Pod pod) {
+        Set<String> pools = new HashSet<>();
+        Map<String, String> a = pod.getMetadata().getAnnotations();
+        String json = a == null ? null : a.get(IpamAnnotations.RESERVED_IPS);
+        if (json == null) {
+            return pools;
+        }
+        try {
+            for (JsonNode i : mapper.readTree(json).path("interfaces")) {
+                if (i.hasNonNull("ipv4Pool")) {
+                    pools.add(i.get("ipv4Pool").asText());
+                }
+                if (i.hasNonNull("ipv6Pool")) {
+                    pools.add(i.get("ipv6Pool").asText());
+                }
+            }
+        } catch (Exception e) {
+            LOG.warnf("pod %s/%s has an unreadable %s annotation", pod.getMetadata().getNamespace(),
+                    pod.getMetadata().getName(), IpamAnnotations.RESERVED_IPS);
+        }
+        return pools;
+    }
+
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,14 @@
+package dev.spinneret.selection;
+
+import dev.spinneret.ip.IpFamily;
+import java.util.List;
+
+/** What selection needs to know about one SpiderIPPool. Null selectors and empty lists mean "no restriction". */
+public record PoolFacts(String name, IpFamily family, boolean isDefault, boolean disabled, boolean terminating,
+        List<String> namespaceName, Selector namespaceAffinity, Selector podAffinity, List<String> nodeName,
+        Selector nodeAffinity) {
+
+    public boolean nodeRestricted() {
+        return !nodeName.isEmpty() || nodeAffinity != null;
+    }
+}
