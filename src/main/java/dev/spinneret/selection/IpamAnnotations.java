@@ -149,7 +149,11 @@ public final class IpamAnnotations {
                         + " is named twice for one interface");
             }
             if (Glob.isPattern(name)) {
-                Glob.compile(name);
+                try {
+                    Glob.compile(name);
+                } catch (AnnotationException e) {
+                    throw new AnnotationException("annotation " + key + " '" + value + "': " + e.getMessage());
+                }
             }
             out.add(name);
         }
