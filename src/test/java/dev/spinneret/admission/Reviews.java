@@ -11,7 +11,7 @@ import java.util.UUID;
 
 /** Builds AdmissionReview requests the way the API server sends them, and posts them with rest-assured. */
 public final class Reviews {
-    static final ObjectMapper M = new ObjectMapper();
+    public static final ObjectMapper M = new ObjectMapper();
 
     private Reviews() {
     }

@@ -1,0 +1,273 @@
+package dev.spinneret.reservation;
+
+import static dev.spinneret.admission.Reviews.M;
+import static dev.spinneret.admission.Reviews.post;
+import static dev.spinneret.admission.Reviews.review;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
+import dev.spinneret.api.v2beta1.SpiderReservedIP;
+import dev.spinneret.api.v2beta1.SpiderReservedIPSpec;
+import dev.spinneret.selection.IpamAnnotations;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pod webhook against the fabric8 mock API server: what it writes into pods and ledgers, and every denial.
+ * (Concurrency and resourceVersion conflicts are tested against a real kube-apiserver in integration-tests.)
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class PodAdmissionTest {
+    @Inject
+    KubernetesClient client;
+
+    @BeforeEach
+    void ready() {
+        client.resources(SpiderIPPool.class).delete();
+        client.resources(SpiderReservedIP.class).delete();
+        await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+    }
+
+    static void pool(KubernetesClient c, String name, String subnet, String gateway, String... ips) {
+        SpiderIPPool p = new SpiderIPPool();
+        p.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        SpiderIPPoolSpec s = new SpiderIPPoolSpec();
+        s.subnet = subnet;
+        s.ipVersion = subnet.contains(":") ? 6L : 4L;
+        s.ips = List.of(ips);
+        s.gateway = gateway;
+        p.setSpec(s);
+        c.resource(p).create();
+    }
+
+    void awaitPool(String name) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> poolSeen(name));
+    }
+
+    boolean poolSeen(String name) {
+        // the webhook selects from its informer cache: a dry run tells when the pool is in it
+        String resp = post("mutate-pod", review("Pod", "CREATE", pod("probe", "{\"ipv4\":[\"" + name + "\"]}"), null,
+                true)).extract().asString();
+        return resp.contains("\"allowed\":true");
+    }
+
+    static ObjectNode pod(String name, String ippool) {
+        ObjectNode pod = M.createObjectNode();
+        pod.put("apiVersion", "v1").put("kind", "Pod");
+        ObjectNode meta = pod.putObject("metadata");
+        meta.put("name", name).put("namespace", "default");
+        if (ippool != null) {
+            meta.putObject("annotations").put(IpamAnnotations.IPPOOL, ippool);
+        }
+        pod.putObject("spec").putArray("containers").addObject().put("name", "c").put("image", "nginx");
+        return pod;
+    }
+
+    static JsonNode reservedIps(String reviewResponse) throws Exception {
+        JsonNode r = M.readTree(reviewResponse).get("response");
+        assertTrue(r.get("allowed").asBoolean(), r.toString());
+        JsonNode patch = M.readTree(Base64.getDecoder().decode(r.get("patch").asText()));
+        JsonNode patched = io.fabric8.zjsonpatch.JsonPatch.apply(patch, pod("x", "{}"));
+        return M.readTree(patched.at("/metadata/annotations").get(IpamAnnotations.RESERVED_IPS).asText());
+    }
+
+    String ledger(String pool) {
+        var p = client.resources(SpiderIPPool.class).withName(pool).get();
+        return p.getStatus() == null || p.getStatus().allocatedIPs == null ? "" : p.getStatus().allocatedIPs;
+    }
+
+    @Test
+    void reservesWritesTheAnnotationAndTheLedgerAndIsIdempotentPerRequest() throws Exception {
+        pool(client, "web", "10.20.0.0/16", "10.20.0.1", "10.20.1.10-10.20.1.12");
+        awaitPool("web");
+        String body = review("Pod", "CREATE", pod("web-1", "{\"ipv4\":[\"web\"]}"), null, false);
+        JsonNode first = reservedIps(post("mutate-pod", body).extract().asString());
+        JsonNode eth0 = first.get("interfaces").get(0);
+        assertEquals("eth0", eth0.get("interface").asText());
+        assertEquals("10.20.1.10/16", eth0.get("ipv4").asText());
+        assertEquals("web", eth0.get("ipv4Pool").asText());
+        assertEquals("10.20.0.1", eth0.get("ipv4Gateway").asText());
+        String id = first.get("id").asText();
+        assertEquals("10.20.1.10=" + id, ledger("web"));
+        assertEquals(1L, client.resources(SpiderIPPool.class).withName("web").get().getStatus().allocatedIPCount);
+        // the very same request again (a retry of this review) holds the same address, takes nothing more
+        JsonNode again = reservedIps(post("mutate-pod", body).extract().asString());
+        assertEquals(first, again);
+        assertEquals("10.20.1.10=" + id, ledger("web"));
+    }
+
+    @Test
+    void exhaustedPoolIsDeniedWithItsCounts() throws Exception {
+        pool(client, "tiny", "10.21.0.0/16", null, "10.21.0.5");
+        awaitPool("tiny");
+        reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("a", "{\"ipv4\":[\"tiny\"]}"), null, false))
+                .extract().asString());
+        post("mutate-pod", review("Pod", "CREATE", pod("b", "{\"ipv4\":[\"tiny\"]}"), null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("SpiderIPPool tiny is exhausted (1 of 1"));
+    }
+
+    @Test
+    void fullPoolFallsThroughToTheNextInTheUsersOrder() throws Exception {
+        pool(client, "z-first", "10.22.0.0/16", null, "10.22.0.5");
+        pool(client, "a-second", "10.22.0.0/16", null, "10.22.0.6");
+        awaitPool("a-second");
+        awaitPool("z-first");
+        String ann = "{\"ipv4\":[\"z-first\",\"a-second\"]}";
+        assertEquals("z-first", reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("a", ann), null, false))
+                .extract().asString()).at("/interfaces/0/ipv4Pool").asText());
+        assertEquals("a-second", reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("b", ann), null, false))
+                .extract().asString()).at("/interfaces/0/ipv4Pool").asText());
+    }
+
+    @Test
+    void dryRunShowsTheAddressButReservesNothing() throws Exception {
+        pool(client, "dry", "10.23.0.0/16", null, "10.23.0.7-10.23.0.9");
+        awaitPool("dry");
+        JsonNode r = reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("a", "{\"ipv4\":[\"dry\"]}"), null,
+                true)).extract().asString());
+        assertEquals("10.23.0.7/16", r.at("/interfaces/0/ipv4").asText());
+        assertEquals("", ledger("dry"));
+    }
+
+    @Test
+    void reservedIpsAndTheGatewayAreNeverHandedOut() throws Exception {
+        SpiderReservedIP r = new SpiderReservedIP();
+        r.setMetadata(new ObjectMetaBuilder().withName("keep").build());
+        r.setSpec(new SpiderReservedIPSpec());
+        r.getSpec().ipVersion = 4L;
+        r.getSpec().ips = List.of("10.24.0.2");
+        client.resource(r).create();
+        pool(client, "gw", "10.24.0.0/16", "10.24.0.1", "10.24.0.2-10.24.0.3");
+        awaitPool("gw");
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            String resp = post("mutate-pod", review("Pod", "CREATE", pod("probe", "{\"ipv4\":[\"gw\"]}"), null, true))
+                    .extract().asString();
+            return resp.contains("10.24.0.3");
+        });
+        JsonNode got = reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("a", "{\"ipv4\":[\"gw\"]}"), null,
+                false)).extract().asString());
+        assertEquals("10.24.0.3/16", got.at("/interfaces/0/ipv4").asText());
+        post("mutate-pod", review("Pod", "CREATE", pod("b", "{\"ipv4\":[\"gw\"]}"), null, false))
+                .body("response.allowed", equalTo(false));
+    }
+
+    @Test
+    void multiNicWithOneEmptyPoolIsDeniedAndLeavesNothingReserved() throws Exception {
+        pool(client, "nic-a", "10.25.0.0/16", null, "10.25.0.5-10.25.0.9");
+        pool(client, "nic-b", "10.26.0.0/16", null, "10.26.0.5");
+        awaitPool("nic-a");
+        awaitPool("nic-b");
+        reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("take-b", "{\"ipv4\":[\"nic-b\"]}"), null, false))
+                .extract().asString());
+        ObjectNode p = pod("multi", null);
+        p.with("metadata").putObject("annotations").put(IpamAnnotations.IPPOOLS,
+                "[{\"interface\":\"eth0\",\"ipv4\":[\"nic-a\"]},{\"interface\":\"net1\",\"ipv4\":[\"nic-b\"]}]");
+        post("mutate-pod", review("Pod", "CREATE", p, null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("net1"));
+        assertEquals("", ledger("nic-a"), "eth0's address must have been given back");
+    }
+
+    @Test
+    void noRuleAtAllIsDeniedSayingWhatWasTried() {
+        post("mutate-pod", review("Pod", "CREATE", pod("a", null), null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("no IP pool applies"))
+                .body("response.status.message", containsString("spec.default: true"));
+    }
+
+    @Test
+    void malformedAnnotationIsDeniedQuotingIt() {
+        post("mutate-pod", review("Pod", "CREATE", pod("a", "{\"ipv4\":\"web\"}"), null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("'{\"ipv4\":\"web\"}'"));
+    }
+
+    @Test
+    void unknownPoolIsNamed() {
+        post("mutate-pod", review("Pod", "CREATE", pod("a", "{\"ipv4\":[\"nope\"]}"), null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("nope: no such SpiderIPPool"));
+    }
+
+    @Test
+    void forgedReservationIsDenied() {
+        ObjectNode p = pod("a", "{\"ipv4\":[\"web\"]}");
+        p.with("metadata").with("annotations").put(IpamAnnotations.RESERVED_IPS,
+                "{\"id\":\"fake\",\"interfaces\":[{\"interface\":\"eth0\",\"ipv4\":\"10.0.0.1/24\"}]}");
+        post("mutate-pod", review("Pod", "CREATE", p, null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("may not be set by users"));
+    }
+
+    @Test
+    void hostNetworkPodsAreLeftAlone() {
+        ObjectNode p = pod("a", null);
+        p.with("spec").put("hostNetwork", true);
+        post("mutate-pod", review("Pod", "CREATE", p, null, false)).body("response.allowed", equalTo(true))
+                .body("response.patch", org.hamcrest.Matchers.nullValue());
+    }
+
+    @Test
+    void editingTheReservationIsDenied() {
+        ObjectNode old = pod("a", null);
+        old.with("metadata").with("annotations").put(IpamAnnotations.RESERVED_IPS, "{\"id\":\"abc\",\"interfaces\":[]}");
+        ObjectNode now = old.deepCopy();
+        now.with("metadata").with("annotations").put(IpamAnnotations.RESERVED_IPS, "{\"id\":\"abc\",\"interfaces\":[{}]}");
+        post("validate-pod", review("Pod", "UPDATE", now, old, false)).body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("cannot be changed"));
+        ObjectNode labelsOnly = old.deepCopy();
+        labelsOnly.with("metadata").with("labels").put("x", "y");
+        post("validate-pod", review("Pod", "UPDATE", labelsOnly, old, false)).body("response.allowed", equalTo(true));
+    }
+
+    @Test
+    void distinctRequestsGetDistinctAddresses() throws Exception {
+        pool(client, "many", "10.27.0.0/16", null, "10.27.0.1-10.27.0.40");
+        awaitPool("many");
+        List<String> got = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread th = new Thread(() -> {
+                for (int i = 0; i < 5; i++) {
+                    try {
+                        got.add(reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("p" + UUID.randomUUID(),
+                                "{\"ipv4\":[\"many\"]}"), null, false)).extract().asString())
+                                .at("/interfaces/0/ipv4").asText());
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        assertEquals(40, got.size());
+        assertEquals(40, new java.util.HashSet<>(got).size(), "duplicate address handed out: " + got);
+        assertEquals(40L, client.resources(SpiderIPPool.class).withName("many").get().getStatus().allocatedIPCount);
+        assertNotEquals("", ledger("many"));
+    }
+}
