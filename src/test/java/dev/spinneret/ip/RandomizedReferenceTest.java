@@ -110,12 +110,13 @@ class RandomizedReferenceTest {
         BitSet bits = new BitSet(W);
         IpRange previous = null;
         for (IpRange r : set.ranges()) {
+            IpRange prev = previous;
             int a = off(base, r.first());
             int b = off(base, r.last());
-            assertTrue(a >= 0 && b < W && a <= b, "range inside the window: " + r);
-            if (previous != null) {
-                assertTrue(r.first().offsetFrom(previous.last()).compareTo(BigInteger.ONE) > 0,
-                        "ranges are sorted, disjoint and merged: " + set);
+            assertTrue(a >= 0 && b < W && a <= b, () -> "range inside the window: " + r);
+            if (prev != null) {
+                assertTrue(r.first().offsetFrom(prev.last()).compareTo(BigInteger.ONE) > 0,
+                        () -> "ranges are sorted, disjoint and merged: " + prev + " then " + r);
             }
             bits.set(a, b + 1);
             previous = r;
