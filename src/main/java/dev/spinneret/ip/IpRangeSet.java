@@ -225,7 +225,17 @@ public final class IpRangeSet {
 
     private U128.Sum sum() {
         U128.Sum s = new U128.Sum();
-        for (int i = 0, n = rangeCountInternal(); i < n; i++) {
+        int n = rangeCountInternal();
+        if (family == IpFamily.V4) {
+            // at most 2^32 addresses: a plain long cannot overflow
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                total += lastLo(i) - firstLo(i) + 1;
+            }
+            s.addCount(total);
+            return s;
+        }
+        for (int i = 0; i < n; i++) {
             s.addRange(firstHi(i), firstLo(i), lastHi(i), lastLo(i));
         }
         return s;

@@ -69,14 +69,8 @@ final class LedgerCodec {
                 throw error(n, "", end == len ? "the ledger must not end with \",\"" : "empty entry (two commas in a row"
                         + (start == 0 ? " or a leading comma)" : ")"));
             }
-            int eq = -1;
-            for (int k = start; k < end; k++) {
-                if (s.charAt(k) == '=') {
-                    eq = k;
-                    break;
-                }
-            }
-            if (eq < 0) {
+            int eq = s.indexOf('=', start);
+            if (eq < 0 || eq > end) {
                 throw error(n, s.substring(start, end), "expected <address>=<reservation id>");
             }
             if (eq == start) {
