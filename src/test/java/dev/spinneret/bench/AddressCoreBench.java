@@ -80,6 +80,10 @@ public final class AddressCoreBench {
         report("size() of /8 minus 100,000 used (" + free8.rangeCount() + " ranges)", 200, 2_000,
                 i -> free8.size().bitLength());
         report("sizeSaturatedLong() of /64 minus 100,000 used", 200, 2_000, i -> (int) free64.sizeSaturatedLong());
+        report("freeCount(): /8 pool, 100,000 used ranges (no set built)", 200, 2_000,
+                i -> FreeAddressFinder.freeCount(pool8, used8).intValue());
+        report("freeCount(): /64 pool, 100,000 used ranges (no set built)", 200, 2_000,
+                i -> FreeAddressFinder.freeCount(pool64, used64).bitLength());
         report("minus(): /8 minus 100,000 used ranges", 50, 500, i -> pool8.minus(used8).rangeCount());
         IpAddress[] c8 = cursors(rnd, IpAddress.parse("10.0.0.0"), 1 << 24);
         report("contains() in 100,000 ranges", 20_000, 200_000,

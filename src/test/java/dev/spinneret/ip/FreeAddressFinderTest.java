@@ -110,6 +110,17 @@ class FreeAddressFinderTest {
     }
 
     @Test
+    void freeCountWithoutBuildingSets() {
+        IpRangeSet pool = IpRangeSet.of(Cidr.parse("fd00::/64"));
+        IpRangeSet used = v6("fd00::1-fd00::10", "fd00::ffff:ffff:ffff:ffff", "fe00::1-fe00::9");
+        assertEquals(java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.valueOf(17)),
+                FreeAddressFinder.freeCount(pool, used));
+        assertEquals(java.math.BigInteger.ZERO, FreeAddressFinder.freeCount(pool, pool));
+        assertEquals(java.math.BigInteger.valueOf(254),
+                FreeAddressFinder.freeCount(v4("10.0.0.1-10.0.0.254"), v4("10.0.1.0-10.0.1.255")));
+    }
+
+    @Test
     void familiesMustMatch() {
         assertThrows(IllegalArgumentException.class, () -> lowestFree(v4("10.0.0.1"), v6()));
         assertThrows(IllegalArgumentException.class, () -> nextFree(v4("10.0.0.1"), v4(), IpAddress.parse("fd00::1")));

@@ -168,6 +168,9 @@ class IpRangeSetTest {
         assertEquals("10.0.0.1, 10.0.0.3-10.0.0.4, 10.0.0.6, 10.0.0.8 and 1 more range", s.summary(4));
         assertEquals("10.0.0.1, 10.0.0.3-10.0.0.4, 10.0.0.6, 10.0.0.8, 10.0.0.10", s.summary(5));
         assertEquals("(none)", v4().summary(3));
+        assertEquals(List.of("10.243.255.255", "10.245.0.0-10.245.0.3"),
+                v4("10.243.255.255", "10.244.0.1", "10.244.255.255-10.245.0.3").outside(cidr).toStrings());
+        assertEquals(List.of("fd00::1"), v6("fd00::1").outside(cidr).toStrings());
     }
 
     @Test

@@ -151,6 +151,7 @@ class RandomizedReferenceTest {
             minus.andNot(b.bits);
             assertSame(base, minus, a.set.minus(b.set), ctx + " minus");
 
+            assertEquals(BigInteger.valueOf(inter.cardinality()), a.set.intersectionSize(b.set), ctx + " intersectionSize");
             assertEquals(a.bits.intersects(b.bits), a.set.overlaps(b.set), ctx + " overlaps");
             BitSet bNotA = (BitSet) b.bits.clone();
             bNotA.andNot(a.bits);
@@ -186,6 +187,7 @@ class RandomizedReferenceTest {
             String ctx = "case " + c + " available=" + available.set.summary(8) + " used=" + used.set.summary(8);
 
             assertEquals(referenceNextFree(base, free, null), FreeAddressFinder.lowestFree(available.set, used.set), ctx);
+            assertEquals(BigInteger.valueOf(free.cardinality()), FreeAddressFinder.freeCount(available.set, used.set), ctx);
             for (int k = 0; k < 8; k++) {
                 int cursor = switch (k) {
                     case 0 -> 0;
