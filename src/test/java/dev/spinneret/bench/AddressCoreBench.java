@@ -36,40 +36,40 @@ public final class AddressCoreBench {
         // ---------------------------------------------------------------- /8 IPv4 pool, 100,000 scattered used
         IpRangeSet pool8 = IpRangeSet.of(Cidr.parse("10.0.0.0/8"));
         IpRangeSet used8 = scattered(rnd, IpAddress.parse("10.0.0.0"), 1 << 24, 100_000);
-        IpAddress[] c1 = cursors(rnd, IpAddress.parse("10.0.0.0"), 1 << 24);
+        IpAddress[] in8 = cursors(rnd, IpAddress.parse("10.0.0.0"), 1 << 24);
         report("nextFree /8 IPv4, " + used8.rangeCount() + " used ranges (random cursor)",
-                20_000, 200_000, i -> nextFree(pool8, used8, pick(c1, i)));
+                20_000, 200_000, i -> nextFree(pool8, used8, pick(in8, i)));
         IpRangeSet everyOther8 = everyOther(IpAddress.parse("10.0.0.0"), 100_000);
-        IpAddress[] c2 = cursors(rnd, IpAddress.parse("10.0.0.0"), 200_000);
+        IpAddress[] inFirst200k = cursors(rnd, IpAddress.parse("10.0.0.0"), 200_000);
         report("nextFree /8 IPv4, every other of first 200,000 used",
-                20_000, 200_000, i -> nextFree(pool8, everyOther8, pick(c2, i)));
+                20_000, 200_000, i -> nextFree(pool8, everyOther8, pick(inFirst200k, i)));
 
         // ---------------------------------------------------------------- /64 IPv6 pool, 100,000 scattered used
         IpAddress v6base = IpAddress.parse("fd00::");
         IpRangeSet pool64 = IpRangeSet.of(Cidr.parse("fd00::/64"));
         IpRangeSet used64 = scattered(rnd, v6base, 1 << 30, 100_000);
-        IpAddress[] c3 = cursors(rnd, v6base, 1 << 30);
+        IpAddress[] in64 = cursors(rnd, v6base, 1 << 30);
         report("nextFree /64 IPv6, " + used64.rangeCount() + " used ranges (random cursor)",
-                20_000, 200_000, i -> nextFree(pool64, used64, pick(c3, i)));
+                20_000, 200_000, i -> nextFree(pool64, used64, pick(in64, i)));
         IpRangeSet everyOther64 = everyOther(v6base, 100_000);
-        IpAddress[] c4 = cursors(rnd, v6base, 200_000);
+        IpAddress[] in64First200k = cursors(rnd, v6base, 200_000);
         report("nextFree /64 IPv6, every other of first 200,000 used",
-                20_000, 200_000, i -> nextFree(pool64, everyOther64, pick(c4, i)));
+                20_000, 200_000, i -> nextFree(pool64, everyOther64, pick(in64First200k, i)));
 
         // ---------------------------------------------------------------- /24 pool
         IpRangeSet pool24 = IpRangeSet.parse(IpFamily.V4, List.of("10.1.2.1-10.1.2.254"));
         IpRangeSet used24 = everyOther(IpAddress.parse("10.1.2.1"), 127).minus(IpRangeSet.parse(IpFamily.V4,
                 List.of("10.1.2.200")));
-        IpAddress[] c5 = cursors(rnd, IpAddress.parse("10.1.2.0"), 256);
+        IpAddress[] in24 = cursors(rnd, IpAddress.parse("10.1.2.0"), 256);
         report("nextFree /24 IPv4, " + used24.rangeCount() + " used ranges", 20_000, 200_000,
-                i -> nextFree(pool24, used24, pick(c5, i)));
+                i -> nextFree(pool24, used24, pick(in24, i)));
         IpRangeSet full24 = pool24.minus(IpRangeSet.parse(IpFamily.V4, List.of("10.1.2.77")));
-        IpAddress[] c6 = cursors(rnd, IpAddress.parse("10.1.2.0"), 256);
+        IpAddress[] in24b = cursors(rnd, IpAddress.parse("10.1.2.0"), 256);
         report("nextFree /24 IPv4, 1 free address left", 20_000, 200_000,
-                i -> nextFree(pool24, full24, pick(c6, i)));
-        IpAddress[] c7 = cursors(rnd, IpAddress.parse("10.0.0.0"), 1 << 24);
+                i -> nextFree(pool24, full24, pick(in24b, i)));
+        IpAddress[] in8b = cursors(rnd, IpAddress.parse("10.0.0.0"), 1 << 24);
         report("take(10) /8 IPv4, " + used8.rangeCount() + " used ranges", 20_000, 100_000,
-                i -> FreeAddressFinder.take(pool8, used8, pick(c7, i), 10)
+                i -> FreeAddressFinder.take(pool8, used8, pick(in8b, i), 10)
                         .orElseThrow().size());
 
         // ---------------------------------------------------------------- counting
@@ -85,9 +85,9 @@ public final class AddressCoreBench {
         report("freeCount(): /64 pool, 100,000 used ranges (no set built)", 200, 2_000,
                 i -> FreeAddressFinder.freeCount(pool64, used64).bitLength());
         report("minus(): /8 minus 100,000 used ranges", 50, 500, i -> pool8.minus(used8).rangeCount());
-        IpAddress[] c8 = cursors(rnd, IpAddress.parse("10.0.0.0"), 1 << 24);
+        IpAddress[] in8c = cursors(rnd, IpAddress.parse("10.0.0.0"), 1 << 24);
         report("contains() in 100,000 ranges", 20_000, 200_000,
-                i -> used8.contains(pick(c8, i)) ? 1 : 0);
+                i -> used8.contains(pick(in8c, i)) ? 1 : 0);
 
         // ---------------------------------------------------------------- ledger
         for (IpAddress start : List.of(IpAddress.parse("10.0.0.0"), v6base)) {
