@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -58,6 +59,34 @@ public final class AllocationLedger {
 
     public static AllocationLedger empty(IpFamily family) {
         return new AllocationLedger(Objects.requireNonNull(family, "family"), new long[0], new long[0], new String[0]);
+    }
+
+    /**
+     * The ledger holding exactly {@code entries} (address → reservation id, any map order). O(n log n).
+     *
+     * @throws IllegalArgumentException for an address of the other family or an invalid id
+     */
+    public static AllocationLedger of(IpFamily family, Map<IpAddress, String> entries) {
+        Objects.requireNonNull(family, "family");
+        @SuppressWarnings("unchecked")
+        Map.Entry<IpAddress, String>[] sorted = entries.entrySet().toArray(new Map.Entry[0]);
+        Arrays.sort(sorted, Map.Entry.comparingByKey());
+        int n = sorted.length;
+        long[] hi = new long[n];
+        long[] lo = new long[n];
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            IpAddress a = sorted[i].getKey();
+            if (a.family() != family) {
+                throw new IllegalArgumentException(a + " is " + a.family().displayName() + " but the ledger is "
+                        + family.displayName());
+            }
+            requireValidId(sorted[i].getValue());
+            hi[i] = a.high64();
+            lo[i] = a.low64();
+            ids[i] = sorted[i].getValue();
+        }
+        return new AllocationLedger(family, hi, lo, ids);
     }
 
     /**

@@ -225,7 +225,17 @@ public final class IpRangeSet {
 
     private U128.Sum sum() {
         U128.Sum s = new U128.Sum();
-        for (int i = 0, n = rangeCountInternal(); i < n; i++) {
+        int n = rangeCountInternal();
+        if (family == IpFamily.V4) {
+            // at most 2^32 addresses: a plain long cannot overflow
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                total += lastLo(i) - firstLo(i) + 1;
+            }
+            s.addCount(total);
+            return s;
+        }
+        for (int i = 0; i < n; i++) {
             s.addRange(firstHi(i), firstLo(i), lastHi(i), lastLo(i));
         }
         return s;
@@ -354,6 +364,41 @@ public final class IpRangeSet {
             }
         }
         return b.build();
+    }
+
+    /** Number of addresses in both sets, without building the intersection. O(ranges). */
+    public BigInteger intersectionSize(IpRangeSet other) {
+        requireSameFamily(other);
+        U128.Sum sum = new U128.Sum();
+        int n = rangeCountInternal();
+        int m = other.rangeCountInternal();
+        int i = 0;
+        int j = 0;
+        while (i < n && j < m) {
+            boolean thisStartsLater = U128.compare(firstHi(i), firstLo(i), other.firstHi(j), other.firstLo(j)) >= 0;
+            long sHi = thisStartsLater ? firstHi(i) : other.firstHi(j);
+            long sLo = thisStartsLater ? firstLo(i) : other.firstLo(j);
+            boolean thisEndsFirst = U128.compare(lastHi(i), lastLo(i), other.lastHi(j), other.lastLo(j)) <= 0;
+            long eHi = thisEndsFirst ? lastHi(i) : other.lastHi(j);
+            long eLo = thisEndsFirst ? lastLo(i) : other.lastLo(j);
+            if (U128.compare(sHi, sLo, eHi, eLo) <= 0) {
+                sum.addRange(sHi, sLo, eHi, eLo);
+            }
+            if (thisEndsFirst) {
+                i++;
+            } else {
+                j++;
+            }
+        }
+        return sum.value();
+    }
+
+    /** The part of this set outside {@code cidr} (for messages such as "ips ... are outside subnet ..."). */
+    public IpRangeSet outside(Cidr cidr) {
+        if (cidr.family() != family) {
+            return this;
+        }
+        return minus(of(cidr));
     }
 
     /** Same as {@link #intersect}; reads better in validation messages ("overlaps pool x at ..."). */

@@ -1,7 +1,5 @@
 package dev.spinneret.ip;
 
-import java.util.Arrays;
-
 /** Encoding and strict decoding of the {@link AllocationLedger} string (the format is in its class comment). */
 final class LedgerCodec {
 
@@ -52,7 +50,10 @@ final class LedgerCodec {
         if (s == null || s.isEmpty()) {
             return AllocationLedger.empty(family);
         }
-        int capacity = 16;
+        int capacity = 1; // one entry per comma, plus one: sized up front, never regrown
+        for (int k = s.indexOf(','); k >= 0; k = s.indexOf(',', k + 1)) {
+            capacity++;
+        }
         long[] hi = new long[capacity];
         long[] lo = new long[capacity];
         String[] ids = new String[capacity];
@@ -69,14 +70,8 @@ final class LedgerCodec {
                 throw error(n, "", end == len ? "the ledger must not end with \",\"" : "empty entry (two commas in a row"
                         + (start == 0 ? " or a leading comma)" : ")"));
             }
-            int eq = -1;
-            for (int k = start; k < end; k++) {
-                if (s.charAt(k) == '=') {
-                    eq = k;
-                    break;
-                }
-            }
-            if (eq < 0) {
+            int eq = s.indexOf('=', start);
+            if (eq < 0 || eq > end) {
                 throw error(n, s.substring(start, end), "expected <address>=<reservation id>");
             }
             if (eq == start) {
@@ -146,12 +141,6 @@ final class LedgerCodec {
                             + " (entries must be sorted by address)");
                 }
             }
-            if (n == capacity) {
-                capacity *= 2;
-                hi = Arrays.copyOf(hi, capacity);
-                lo = Arrays.copyOf(lo, capacity);
-                ids = Arrays.copyOf(ids, capacity);
-            }
             hi[n] = h;
             lo[n] = l;
             ids[n] = s.substring(eq + 1, end);
@@ -161,7 +150,7 @@ final class LedgerCodec {
             }
             start = end + 1;
         }
-        return new AllocationLedger(family, Arrays.copyOf(hi, n), Arrays.copyOf(lo, n), Arrays.copyOf(ids, n));
+        return new AllocationLedger(family, hi, lo, ids); // every comma-separated entry was decoded: n == capacity
     }
 
     /** 0-255 written canonically in s[from, to), or -1. */

@@ -71,6 +71,11 @@ final class U128 {
             add(0, 1);
         }
 
+        /** Adds a non-negative count. */
+        void addCount(long count) {
+            add(0, count);
+        }
+
         private void add(long h, long l) {
             long nLo = lo + l;
             long carry = Long.compareUnsigned(nLo, lo) < 0 ? 1 : 0;
