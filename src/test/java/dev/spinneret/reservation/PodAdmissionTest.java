@@ -162,7 +162,7 @@ class PodAdmissionTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             String resp = post("mutate-pod", review("Pod", "CREATE", pod("probe", "{\"ipv4\":[\"gw\"]}"), null, true))
                     .extract().asString();
-            return resp.contains("10.24.0.3");
+            return reservedIps(resp).at("/interfaces/0/ipv4").asText().equals("10.24.0.3/16");
         });
         JsonNode got = reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("a", "{\"ipv4\":[\"gw\"]}"), null,
                 false)).extract().asString());
