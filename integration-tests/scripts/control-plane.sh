@@ -62,7 +62,9 @@ do_stop() { # dir
   local lines; lines="$(tac "$dir/pids")"
   while read -r name pid; do
     [[ -n "${name:-}" ]] || continue
+    local t0=$SECONDS
     stop_pgid "$pid" "$name"
+    log "stopped $name (pid $pid) in $((SECONDS - t0))s"
   done <<<"$lines"
   rm -f "$dir/pids"
   log "stopped ($dir)"

@@ -55,10 +55,13 @@ log "stop took $((SECONDS - T1))s"
 for p in "${PIDS[@]}"; do
   if kill -0 "$p" 2>/dev/null; then fail "pid $p still alive after stop"; fi
 done
-if pgrep -f -- "$DIR" >/dev/null; then
-  pgrep -af -- "$DIR" >&2
-  fail "processes referring to $DIR survive stop"
+# our processes: binaries from BIN_DIR whose command line names our dir
+pat="$BIN_DIR/(etcd|kube-apiserver|kube-controller-manager) .*$DIR"
+if pgrep -f -- "$pat" >/dev/null; then
+  pgrep -af -- "$pat" >&2
+  fail "processes of this control plane survive stop"
 fi
+log "leftovers: $(pgrep -fc -- "$pat" || true) of ours; machine-wide: kube-apiserver=$(pgrep -c kube-apiserver || true) etcd=$(pgrep -xc etcd || true) kube-controller-manager=$(pgrep -c kube-controller || true)"
 if [[ -z "${1:-}" ]]; then rm -rf "$DIR"; fi
 log "OK in $((SECONDS - T0))s"
 echo "1 passed, 0 failed"
