@@ -30,44 +30,61 @@ usage() { echo "usage: $0 start|stop|status <dir>" >&2; exit 2; }
 # Each component runs via setsid as its own process-group leader: pid == pgid.
 proc_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 
-# kill one recorded process group: only if its leader still looks like what we started (pid reuse guard)
-stop_pgid() { # pid name
-  local pid="$1" name="$2" i
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  if proc_alive "$pid"; then
-    if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$name"; then
-      log "pid $pid is no longer $name; not touching it"
-      return 0
-    fi
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do # 10 s grace
-      proc_alive "$pid" || break
-      sleep 0.1
-    done
-    if proc_alive "$pid"; then
-      log "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
-      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do proc_alive "$pid" || break; sleep 0.1; done
-    fi
-  fi
-  # anything left in the group (children)
-  if pgrep -g "$pid" >/dev/null 2>&1; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
-  return 0
+# is pid still the process we started (pid reuse guard)?
+is_ours() { # pid name
+  proc_alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
 }
 
-do_stop() { # dir
-  local dir="$1" name pid
-  [[ -f "$dir/pids" ]] || { log "nothing recorded in $dir (already stopped)"; return 0; }
-  # reverse start order: kcm, apiserver, etcd
-  local lines; lines="$(tac "$dir/pids")"
+# SIGTERM process groups at once, wait (10 s grace), then SIGKILL what is left.
+term_groups() { # "name pid" lines on stdin
+  local name pid i pids=() names=()
   while read -r name pid; do
-    [[ -n "${name:-}" ]] || continue
-    local t0=$SECONDS
-    stop_pgid "$pid" "$name"
-    log "stopped $name (pid $pid) in $((SECONDS - t0))s"
-  done <<<"$lines"
+    [[ -n "${name:-}" && "$pid" =~ ^[0-9]+$ ]] || continue
+    if is_ours "$pid" "$name"; then
+      pids+=("$pid"); names+=("$name")
+    elif proc_alive "$pid"; then
+      log "pid $pid is no longer $name; not touching it"
+    fi
+  done
+  ((${#pids[@]})) || return 0
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  wait_gone 100 "${pids[@]}" && return 0
+  for i in "${!pids[@]}"; do
+    pid="${pids[$i]}"
+    if proc_alive "$pid"; then
+      log "${names[$i]} (pid $pid) ignored SIGTERM for 10s; sending SIGKILL"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  wait_gone 50 "${pids[@]}" || { log "ERROR: some of ${pids[*]} survive SIGKILL"; return 1; }
+}
+
+wait_gone() { # tenths-of-seconds pid...
+  local n="$1" i pid alive; shift
+  for ((i = 0; i < n; i++)); do
+    alive=0
+    for pid in "$@"; do proc_alive "$pid" && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# kube-controller-manager and kube-apiserver first (in parallel), etcd last: an apiserver
+# whose etcd is gone hangs in its shutdown.
+do_stop() { # dir
+  local dir="$1" t0=$SECONDS rc=0
+  [[ -f "$dir/pids" ]] || { log "nothing recorded in $dir (already stopped)"; return 0; }
+  grep -v '^etcd ' "$dir/pids" | term_groups || rc=1
+  grep '^etcd ' "$dir/pids" | term_groups || rc=1
+  # leftovers in the groups (children)
+  local name pid
+  while read -r name pid; do
+    [[ "$pid" =~ ^[0-9]+$ ]] && pgrep -g "$pid" >/dev/null 2>&1 && { kill -KILL -- "-$pid" 2>/dev/null || true; }
+  done <"$dir/pids"
+  ((rc == 0)) || return 1
   rm -f "$dir/pids"
-  log "stopped ($dir)"
+  log "stopped in $((SECONDS - t0))s ($dir)"
 }
 
 do_status() {
