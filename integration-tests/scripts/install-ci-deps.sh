@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the OS packages the integration tests need (Debian/Ubuntu, as root). Idempotent:
+# packages already installed are skipped, and apt-get is not called at all when nothing is missing.
+#   openssl                       PKI for the throwaway control plane
+#   iproute2                      ip netns / veth for CNI tests
+#   containernetworking-plugins   reference CNI plugins (bridge, host-local, ...) in /usr/lib/cni
+#   python3                       free-port picking and small helpers
+set -euo pipefail
+
+PKGS=(openssl iproute2 containernetworking-plugins python3)
+
+log() { printf '[install-ci-deps] %s\n' "$*" >&2; }
+
+command -v dpkg-query >/dev/null 2>&1 || { log "not a Debian-based system (no dpkg-query); install by hand: ${PKGS[*]}"; exit 1; }
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  log "all present: ${PKGS[*]}"
+  exit 0
+fi
+
+SUDO=()
+if [[ "$(id -u)" != 0 ]]; then
+  command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) to install: ${missing[*]}"; exit 1; }
+  SUDO=(sudo -n)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log "installing: ${missing[*]}"
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
+log "installed: ${missing[*]}"
