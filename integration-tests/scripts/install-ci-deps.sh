@@ -7,7 +7,7 @@
 #   python3                       free-port picking and small helpers
 set -euo pipefail
 
-PKGS=(openssl iproute2 containernetworking-plugins python3)
+PKGS=(openssl iproute2 containernetworking-plugins python3 curl)
 
 log() { printf '[install-ci-deps] %s\n' "$*" >&2; }
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Runs the packaged Spinneret service (target/quarkus-app) as local processes against a control plane started by
+# control-plane.sh, with TLS, and registers its webhooks with clientConfig.url (rendered from the Helm chart, the
+# one source of truth for the webhook configurations).
+#
+#   spinneret-local.sh start <cp-dir> [replicas]   default 1 replica; >1 puts a TCP round-robin proxy in front
+#   spinneret-local.sh stop  <cp-dir>              stop the service processes and unregister the webhooks
+#   spinneret-local.sh stop-service <cp-dir>       stop the service processes only (webhooks stay registered)
+#
+# After start: source <cp-dir>/spinneret/env  (SPINNERET_URL, SPINNERET_HTTP_PORTS, SPINNERET_PIDS, logs in
+# <cp-dir>/spinneret/*.log). Env: SPINNERET_JAVA (java binary), SPINNERET_JAVA_OPTS, SPINNERET_GC_ORPHAN_TTL,
+# SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+log() { printf '[spinneret-local] %s\n' "$*" >&2; }
+die() { printf '[spinneret-local] ERROR: %s\n' "$*" >&2; exit 1; }
+
+cmd="${1:-}"; CP="${2:-}"
+[[ -n "$cmd" && -n "$CP" ]] || { echo "usage: $0 start|stop|stop-service <cp-dir> [replicas]" >&2; exit 2; }
+CP="$(cd "$CP" 2>/dev/null && pwd)" || die "no control plane directory $2 (start one with control-plane.sh start)"
+SD="$CP/spinneret"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+stop_service() {
+  [[ -f "$SD/pids" ]] || return 0
+  local pid
+  while read -r pid; do
+    [[ -n "$pid" ]] && kill -TERM -- "-$pid" 2>/dev/null || true
+  done <"$SD/pids"
+  for _ in $(seq 1 50); do
+    local alive=0
+    while read -r pid; do [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && alive=1; done <"$SD/pids"
+    [[ $alive == 0 ]] && break
+    sleep 0.2
+  done
+  while read -r pid; do [[ -n "$pid" ]] && kill -KILL -- "-$pid" 2>/dev/null || true; done <"$SD/pids"
+  rm -f "$SD/pids"
+}
+
+unregister() {
+  [[ -f "$CP/env" ]] || return 0
+  # shellcheck disable=SC1091
+  source "$CP/env"
+  "$KUBECTL" delete mutatingwebhookconfiguration,validatingwebhookconfiguration -l app.kubernetes.io/name=spinneret \
+    --ignore-not-found --request-timeout=10s >/dev/null 2>&1 || true
+}
+
+case "$cmd" in
+  stop) unregister; stop_service; exit 0 ;;
+  stop-service) stop_service; exit 0 ;;
+  start) ;;
+  *) die "unknown command $cmd" ;;
+esac
+
+REPLICAS="${3:-1}"
+[[ "$REPLICAS" =~ ^[1-9]$ ]] || die "replicas must be 1..9, got $REPLICAS"
+[[ -f "$CP/env" ]] || die "$CP/env missing: start the control plane first (control-plane.sh start $CP)"
+# shellcheck disable=SC1091
+source "$CP/env"
+APP="$ROOT/target/quarkus-app/quarkus-run.jar"
+[[ -f "$APP" ]] || die "$APP missing: build it with 'mvn -B package -DskipTests'"
+HELM="$BIN_DIR/helm"
+[[ -x "$HELM" ]] || die "helm not found in $BIN_DIR (integration-tests/scripts/build-binaries.sh builds it)"
+JAVA="${SPINNERET_JAVA:-java}"
+
+stop_service
+mkdir -p "$SD"
+: >"$SD/pids"
+
+# serving certificate for https://127.0.0.1, signed by the control plane's CA (that CA becomes the caBundle)
+if [[ ! -f "$SD/tls.crt" ]]; then
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$SD/tls.key" -subj "/CN=spinneret-local" \
+    -out "$SD/tls.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$SD/ext.cnf"
+  openssl x509 -req -in "$SD/tls.csr" -CA "$CA_FILE" -CAkey "$CA_KEY_FILE" -CAcreateserial -days 30 \
+    -extfile "$SD/ext.cnf" -out "$SD/tls.crt" 2>/dev/null
+fi
+
+log "applying CRDs"
+"$KUBECTL" apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
+"$KUBECTL" wait --for=condition=Established --timeout=60s crd --all >/dev/null
+"$KUBECTL" create namespace spinneret-system --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
+
+HTTP_PORTS=(); HTTPS_PORTS=()
+for i in $(seq 1 "$REPLICAS"); do
+  hp=$(free_port); sp=$(free_port)
+  HTTP_PORTS+=("$hp"); HTTPS_PORTS+=("$sp")
+  # shellcheck disable=SC2086
+  KUBECONFIG="$CP/admin.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" ${SPINNERET_JAVA_OPTS:--Xmx384m} \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$hp" -Dquarkus.http.ssl-port="$sp" \
+    -Dquarkus.http.ssl.certificate.files="$SD/tls.crt" -Dquarkus.http.ssl.certificate.key-files="$SD/tls.key" \
+    -Dspinneret.namespace=spinneret-system \
+    -Dspinneret.gc.orphan-ttl="${SPINNERET_GC_ORPHAN_TTL:-60s}" -Dspinneret.gc.interval="${SPINNERET_GC_INTERVAL:-60s}" \
+    -jar "$APP" >"$SD/spinneret-$i.log" 2>&1 </dev/null &
+  echo $! >>"$SD/pids"
+done
+for i in $(seq 0 $((REPLICAS - 1))); do
+  ok=0
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:${HTTP_PORTS[$i]}/q/health/ready" >/dev/null 2>&1; then ok=1; break; fi
+    pid=$(sed -n "$((i + 1))p" "$SD/pids")
+    kill -0 "$pid" 2>/dev/null || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) exited"; }
+    sleep 0.5
+  done
+  [[ $ok == 1 ]] || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) not ready after 60 s"; }
+done
+
+PORT="${HTTPS_PORTS[0]}"
+if [[ "$REPLICAS" -gt 1 ]]; then
+  PORT=$(free_port)
+  setsid python3 "$HERE/tcp-round-robin.py" "$PORT" "${HTTPS_PORTS[@]}" >"$SD/proxy.log" 2>&1 </dev/null &
+  echo $! >>"$SD/pids"
+  for _ in $(seq 1 50); do (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+fi
+URL="https://127.0.0.1:$PORT"
+
+log "registering webhooks at $URL"
+"$HELM" template spinneret "$ROOT/helm/spinneret" --namespace spinneret-system --show-only templates/webhooks.yaml \
+  --set webhook.externalURL="$URL" --set webhook.caBundle="$(base64 -w0 <"$CA_FILE")" \
+  --set webhook.timeoutSeconds="${SPINNERET_WEBHOOK_TIMEOUT:-10}" >"$SD/webhooks.yaml"
+"$KUBECTL" apply -f "$SD/webhooks.yaml" >/dev/null
+
+cat >"$SD/env" <<ENV
+export SPINNERET_URL=$URL
+export SPINNERET_HTTP_PORTS="${HTTP_PORTS[*]}"
+export SPINNERET_PIDS="$(tr '\n' ' ' <"$SD/pids")"
+ENV
+log "ready: $REPLICAS instance(s), http ports ${HTTP_PORTS[*]}, webhook $URL"

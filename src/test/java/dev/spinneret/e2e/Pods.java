@@ -1,0 +1,58 @@
+package dev.spinneret.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Reads what Spinneret wrote into pods and pools. */
+final class Pods {
+    static final ObjectMapper M = new ObjectMapper();
+
+    private Pods() {
+    }
+
+    /** The reserved IPv4 address of eth0 without prefix, or null. */
+    static String ipv4(Pod p) {
+        JsonNode r = reservation(p);
+        if (r == null) {
+            return null;
+        }
+        String cidr = r.at("/interfaces/0/ipv4").asText(null);
+        return cidr == null ? null : cidr.substring(0, cidr.indexOf('/'));
+    }
+
+    static JsonNode reservation(Pod p) {
+        Map<String, String> a = p.getMetadata().getAnnotations();
+        String json = a == null ? null : a.get("ipam.spidernet.io/reserved-ips");
+        if (json == null) {
+            return null;
+        }
+        try {
+            return M.readTree(json);
+        } catch (Exception e) {
+            throw new AssertionError("unreadable reservation on " + p.getMetadata().getName() + ": " + json);
+        }
+    }
+
+    static List<String> ipv4s(List<Pod> pods) {
+        List<String> out = new ArrayList<>();
+        pods.forEach(p -> out.add(ipv4(p)));
+        return out;
+    }
+
+    static String ledger(KubernetesClient c, String pool) {
+        SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
+        return p == null || p.getStatus() == null || p.getStatus().allocatedIPs == null ? "" : p.getStatus().allocatedIPs;
+    }
+
+    static long allocated(KubernetesClient c, String pool) {
+        SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
+        return p == null || p.getStatus() == null || p.getStatus().allocatedIPCount == null ? 0
+                : p.getStatus().allocatedIPCount;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.spinneret.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Dry runs, pods refused by a later admission step, and multi-NIC all-or-nothing, against the real API server. */
+class ReservationLifecycleIT {
+    static RealCluster cluster;
+
+    @BeforeAll
+    static void up() {
+        cluster = RealCluster.get();
+        cluster.kubectl("create", "namespace", "life").ok();
+        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "life").code() == 0);
+    }
+
+    static String pod(String name, String annotations, String labels) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: life
+                  labels: %s
+                  annotations:
+                    %s
+                spec:
+                  containers:
+                  - name: c
+                    image: nginx
+                """.formatted(name, labels, annotations);
+    }
+
+    @Test
+    void serverDryRunShowsTheAddressAndReservesNothing() {
+        cluster.kubectlApply(Yaml.pool("life-dry", "10.70.0.0/16", "10.70.0.1-10.70.0.5")).ok();
+        var r = cluster.kubectl("run", "dry", "-n", "life", "--image=nginx", "--dry-run=server", "-o", "yaml",
+                "--annotations=ipam.spidernet.io/ippool={\"ipv4\":[\"life-dry\"]}").ok();
+        assertTrue(r.out().contains("ipam.spidernet.io/reserved-ips") && r.out().contains("10.70.0.1/16"), r.out());
+        assertEquals("", Pods.ledger(cluster.client(), "life-dry"));
+        assertEquals("", cluster.kubectl("get", "pod", "dry", "-n", "life", "--ignore-not-found").out().trim());
+    }
+
+    @Test
+    void podRefusedByALaterValidatingStepLeavesNoReservationAfterTheTtl() {
+        cluster.kubectlApply(Yaml.pool("life-orphan", "10.71.0.0/16", "10.71.0.1-10.71.0.5")).ok();
+        cluster.kubectlApply("""
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata:
+                  name: deny-labelled-pods
+                spec:
+                  failurePolicy: Fail
+                  matchConstraints:
+                    resourceRules:
+                    - apiGroups: [""]
+                      apiVersions: ["v1"]
+                      operations: ["CREATE"]
+                      resources: ["pods"]
+                  validations:
+                  - expression: "!has(object.metadata.labels) || !('spinneret-test/deny' in object.metadata.labels)"
+                    message: "denied by the test policy"
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata:
+                  name: deny-labelled-pods
+                spec:
+                  policyName: deny-labelled-pods
+                  validationActions: [Deny]
+                """).ok();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var r = cluster.kubectlApply(pod("refused", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-orphan\"]}'",
+                    "{spinneret-test/deny: \"x\"}"));
+            assertNotEquals(0, r.code());
+            assertTrue(r.err().contains("denied by the test policy"), r.err());
+        });
+        // the mutating webhook reserved an address before the policy refused the pod; the GC gives it back
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertEquals("", Pods.ledger(cluster.client(), "life-orphan")));
+    }
+
+    @Test
+    void multiNicWithOneEmptyPoolIsDeniedAndNothingStaysReserved() {
+        cluster.kubectlApply(Yaml.pool("life-a", "10.72.0.0/16", "10.72.0.1-10.72.0.5")).ok();
+        cluster.kubectlApply(Yaml.pool("life-b", "10.73.0.0/16", "10.73.0.1")).ok();
+        cluster.kubectlApply(pod("holder", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-b\"]}'", "{}")).ok();
+        var r = cluster.kubectlApply(pod("multi", "ipam.spidernet.io/ippools: '[{\"interface\":\"eth0\",\"ipv4\":[\"life-a\"]},"
+                + "{\"interface\":\"net1\",\"ipv4\":[\"life-b\"]}]'", "{}"));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("net1") && r.err().contains("life-b is exhausted"), r.err());
+        assertEquals("", Pods.ledger(cluster.client(), "life-a"), "eth0's address was given back at once");
+    }
+
+    @Test
+    void theReservationCannotBeEditedAfterAdmission() {
+        cluster.kubectlApply(Yaml.pool("life-edit", "10.74.0.0/16", "10.74.0.1-10.74.0.5")).ok();
+        cluster.kubectlApply(pod("edited", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-edit\"]}'", "{}")).ok();
+        var r = cluster.kubectl("annotate", "pod", "edited", "-n", "life", "--overwrite",
+                "ipam.spidernet.io/reserved-ips={\"id\":\"x\",\"interfaces\":[]}");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("cannot be changed"), r.err());
+    }
+}

@@ -1,0 +1,75 @@
+package dev.spinneret.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** StatefulSet ordinals keep their addresses across pod re-creation; scale-down releases; scale-up allocates. */
+class StatefulSetIT {
+    static RealCluster cluster;
+
+    @BeforeAll
+    static void up() {
+        cluster = RealCluster.get();
+    }
+
+    Map<String, String> ips() {
+        Map<String, String> m = new HashMap<>();
+        for (Pod p : cluster.client().pods().inNamespace("sts").withLabel("app", "db").list().getItems()) {
+            m.put(p.getMetadata().getName(), Pods.ipv4(p));
+        }
+        return m;
+    }
+
+    @Test
+    void ordinalsKeepTheirAddresses() {
+        cluster.kubectlApply(Yaml.pool("sts-pool", "10.60.0.0/16", "10.60.0.1-10.60.0.10")).ok();
+        cluster.kubectl("create", "namespace", "sts").ok();
+        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "sts").code() == 0);
+        cluster.kubectlApply(Yaml.statefulSet("sts", "db", 3, "{\"ipv4\":[\"sts-pool\"]}")).ok();
+        await().atMost(Duration.ofSeconds(60)).until(() -> ips().size() == 3);
+        Map<String, String> before = ips();
+        assertEquals(3, new java.util.HashSet<>(before.values()).size(), before.toString());
+        SpiderEndpoint se = cluster.client().resources(SpiderEndpoint.class).inNamespace("sts").withName("db-1").get();
+        assertNotNull(se, "a StatefulSet pod's addresses are recorded in its SpiderEndpoint");
+        assertEquals("StatefulSet", se.getStatus().ownerControllerType);
+        assertEquals("db", se.getStatus().ownerControllerName);
+
+        String uid = cluster.client().pods().inNamespace("sts").withName("db-1").get().getMetadata().getUid();
+        cluster.kubectl("delete", "pod", "-n", "sts", "db-1").ok();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            Pod p = cluster.client().pods().inNamespace("sts").withName("db-1").get();
+            return p != null && !p.getMetadata().getUid().equals(uid);
+        });
+        assertEquals(before.get("db-1"), ips().get("db-1"), "the new db-1 has the same address");
+        assertEquals(3, Pods.allocated(cluster.client(), "sts-pool"));
+
+        cluster.kubectl("scale", "statefulset", "db", "-n", "sts", "--replicas=1").ok();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertEquals(1, ips().size());
+            assertEquals(1, Pods.allocated(cluster.client(), "sts-pool"), "ordinals 1 and 2 released");
+            assertNull(cluster.client().resources(SpiderEndpoint.class).inNamespace("sts").withName("db-2").get());
+        });
+        String ledger = Pods.ledger(cluster.client(), "sts-pool");
+        assertTrue(ledger.startsWith(before.get("db-0") + "="), "only db-0's address is left: " + ledger);
+
+        cluster.kubectl("scale", "statefulset", "db", "-n", "sts", "--replicas=3").ok();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            Map<String, String> now = ips();
+            assertEquals(3, now.size());
+            assertTrue(now.values().stream().allMatch(a -> a != null && a.startsWith("10.60.0.")), now.toString());
+            assertEquals(3, Pods.allocated(cluster.client(), "sts-pool"));
+        });
+        assertEquals(before.get("db-0"), ips().get("db-0"), "ordinal 0 never moved");
+    }
+}

@@ -1,0 +1,98 @@
+package dev.spinneret.e2e;
+
+/** Manifests the end-to-end tests apply, in the seed article's shape. */
+final class Yaml {
+    private Yaml() {
+    }
+
+    static String subnet(String name, String cidr, String ips) {
+        return """
+                apiVersion: spiderpool.spidernet.io/v2beta1
+                kind: SpiderSubnet
+                metadata:
+                  name: %s
+                spec:
+                  subnet: %s
+                  ips:
+                  - %s
+                """.formatted(name, cidr, ips);
+    }
+
+    static String pool(String name, String cidr, String ips) {
+        return """
+                apiVersion: spiderpool.spidernet.io/v2beta1
+                kind: SpiderIPPool
+                metadata:
+                  name: %s
+                spec:
+                  ipVersion: 4
+                  subnet: %s
+                  ips:
+                  - %s
+                """.formatted(name, cidr, ips);
+    }
+
+    static String namespace(String name, String defaultPool) {
+        return """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: %s
+                  annotations:
+                    ipam.spidernet.io/default-ipv4-ippool: '["%s"]'
+                """.formatted(name, defaultPool);
+    }
+
+    static String deployment(String ns, String name, int replicas, String poolAnnotation) {
+        return """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  replicas: %d
+                  selector:
+                    matchLabels:
+                      app: %s
+                  template:
+                    metadata:
+                      labels:
+                        app: %s
+                      annotations:
+                        %s
+                    spec:
+                      containers:
+                      - name: nginx
+                        image: nginx
+                """.formatted(name, ns, replicas, name, name,
+                poolAnnotation == null ? "spinneret.dev/test: \"true\"" : "ipam.spidernet.io/ippool: '" + poolAnnotation + "'");
+    }
+
+    static String statefulSet(String ns, String name, int replicas, String poolAnnotation) {
+        return """
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  replicas: %d
+                  podManagementPolicy: Parallel
+                  serviceName: %s
+                  selector:
+                    matchLabels:
+                      app: %s
+                  template:
+                    metadata:
+                      labels:
+                        app: %s
+                      annotations:
+                        ipam.spidernet.io/ippool: '%s'
+                    spec:
+                      containers:
+                      - name: db
+                        image: postgres
+                """.formatted(name, ns, replicas, name, name, name, poolAnnotation);
+    }
+}
