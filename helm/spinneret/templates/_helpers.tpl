@@ -27,12 +27,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: controller
 {{- end }}
 
-{{- define "spinneret.labels" -}}
+{{/* Labels without app.kubernetes.io/component. */}}
+{{- define "spinneret.baseLabels" -}}
 helm.sh/chart: {{ include "spinneret.chart" . }}
-{{ include "spinneret.selectorLabels" . }}
+app.kubernetes.io/name: {{ include "spinneret.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: spinneret
+{{- end }}
+
+{{- define "spinneret.labels" -}}
+{{ include "spinneret.baseLabels" . }}
+app.kubernetes.io/component: controller
 {{- end }}
 
 {{- define "spinneret.serviceAccountName" -}}
@@ -149,4 +156,14 @@ service:
 {{- with .caBundle }}
 caBundle: {{ . }}
 {{- end }}
+{{- end }}
+
+{{/* File name of one cluster default pool/subnet manifest in the hook ConfigMap. */}}
+{{- define "spinneret.defaultPoolFile" -}}
+{{- printf "%s-%s.yaml" (ternary "subnet" "ippool" (eq .kind "SpiderSubnet")) .name }}
+{{- end }}
+
+{{- define "spinneret.defaultPoolLabels" -}}
+{{ include "spinneret.baseLabels" . }}
+app.kubernetes.io/component: default-pool
 {{- end }}
