@@ -45,8 +45,8 @@ if [[ -n "${SPINNERET_K8S_BIN_DIR:-}" ]]; then
   d="$SPINNERET_K8S_BIN_DIR"
   [[ -d "$d" ]] || die "SPINNERET_K8S_BIN_DIR=$d is not a directory"
   d="$(cd "$d" && pwd)"
-  if ! missing="$(check_bins "$d")"; then
-    die "SPINNERET_K8S_BIN_DIR=$d lacks executable: $(echo $missing) (need: ${REQUIRED_BINS[*]}; helm optional)"
+  if ! missing_list="$(check_bins "$d")"; then
+    die "SPINNERET_K8S_BIN_DIR=$d lacks executable: $(echo "$missing_list" | xargs) (need: ${REQUIRED_BINS[*]}; helm optional)"
   fi
   [[ -x "$d/helm" ]] || log "note: no helm in $d (only needed for chart tests)"
   log "using prebuilt binaries from SPINNERET_K8S_BIN_DIR"
@@ -140,7 +140,7 @@ if [[ "$HELM_VERSION" != none ]]; then
   rm -rf "$HELM_WORK"
 fi
 
-missing="$(check_bins "$TMP")" || die "build finished but binaries are missing: $(echo $missing)"
+missing_list="$(check_bins "$TMP")" || die "build finished but binaries are missing: $(echo "$missing_list" | xargs)"
 "$TMP/kube-apiserver" --version >&2 || die "$TMP/kube-apiserver does not run"
 
 rm -rf "$OUT"

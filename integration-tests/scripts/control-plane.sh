@@ -195,6 +195,7 @@ EOF
 # ------------------------------------------------------------------ start
 START_DIR=""
 START_OK=0
+PID_etcd="" PID_kube_apiserver="" PID_kube_controller_manager=""
 on_start_exit() {
   local rc=$?
   if ((START_OK == 0)) && [[ -n "$START_DIR" ]]; then
@@ -223,7 +224,7 @@ launch() { # name logfile cmd... ; records "name pid" in pids
   setsid "$@" </dev/null >"$logf" 2>&1 &
   local pid=$!
   echo "$name $pid" >>"$START_DIR/pids"
-  eval "PID_${name//-/_}=$pid"
+  printf -v "PID_${name//-/_}" '%s' "$pid"
   log "started $name (pid $pid), log $logf"
 }
 
