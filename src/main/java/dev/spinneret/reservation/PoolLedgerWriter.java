@@ -115,8 +115,9 @@ public class PoolLedgerWriter {
         boolean refresh = batch.stream().anyMatch(op -> op.reservationId().isEmpty());
         boolean trustHint = !refresh;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            // The pool as we last wrote it saves a read per batch; a stale copy is harmless because the write below
-            // carries its resourceVersion (409 → fresh read). Negative answers are never given from it.
+            // The pool as we last wrote it saves a read per batch. A stale copy is harmless only when we write: the
+            // write carries its resourceVersion (409 → fresh read). Any answer that needs no write (already held,
+            // nothing to release, exhausted) is therefore never given from the copy: re-read and re-plan.
             boolean fromHint = trustHint && lastWritten.containsKey(poolName);
             trustHint = false;
             SpiderIPPool pool = fromHint ? lastWritten.get(poolName)
@@ -129,8 +130,7 @@ public class PoolLedgerWriter {
                 return;
             }
             Plan plan = plan(pool, batch);
-            if (fromHint && plan.outcomes.stream().anyMatch(o -> o instanceof LedgerOutcome.Exhausted
-                    || o instanceof LedgerOutcome.Unavailable)) {
+            if (fromHint && !plan.changed) {
                 attempt--;
                 continue;
             }

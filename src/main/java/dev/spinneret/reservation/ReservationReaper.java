@@ -265,11 +265,14 @@ public class ReservationReaper {
                     orphanSince.remove(key);
                     continue;
                 }
-                writer.release(name, id).join();
+                LedgerOutcome o = writer.release(name, id).join();
                 orphanSince.remove(key);
-                Counter.builder("spinneret.releases").tag("trigger", "gc-orphan").register(meters).increment();
-                LOG.infof("released orphaned reservation %s from SpiderIPPool %s (no pod or StatefulSet endpoint"
-                        + " has held it for %s)", id, name, orphanTtl);
+                int n = o instanceof LedgerOutcome.Released r ? r.addresses() : 0;
+                if (n > 0) {
+                    Counter.builder("spinneret.releases").tag("trigger", "gc-orphan").register(meters).increment(n);
+                    LOG.infof("released %d address(es) of orphaned reservation %s from SpiderIPPool %s (no pod or"
+                            + " StatefulSet endpoint has held it for %s)", n, id, name, orphanTtl);
+                }
             }
         }
         orphanSince.keySet().retainAll(seen);
