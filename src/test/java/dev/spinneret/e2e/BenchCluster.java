@@ -1,0 +1,168 @@
+package dev.spinneret.e2e;
+
+import dev.spinneret.ip.IpAddress;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A control plane + Spinneret for benchmarks (its own directory, so it never collides with the test cluster). */
+public final class BenchCluster {
+    static final Path DIR = RealCluster.ROOT.resolve("target/bench-control-plane");
+    private final Map<String, String> env;
+    private final Map<String, String> svc;
+    private int nextCidr = 100;
+    private Map<Double, Double> snapshot = new HashMap<>();
+
+    private BenchCluster(Map<String, String> env, Map<String, String> svc) {
+        this.env = env;
+        this.svc = svc;
+    }
+
+    public static BenchCluster start(int replicas) {
+        Runtime.getRuntime().addShutdownHook(new Thread(BenchCluster::stopQuietly));
+        RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("control-plane.sh").toString(), "start", DIR.toString()), 900);
+        RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("spinneret-local.sh").toString(), "start", DIR.toString(),
+                String.valueOf(replicas)), 300);
+        return new BenchCluster(RealCluster.sourceEnv(DIR.resolve("env")),
+                RealCluster.sourceEnv(DIR.resolve("spinneret/env")));
+    }
+
+    public void stop() {
+        stopQuietly();
+    }
+
+    static void stopQuietly() {
+        try {
+            RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("spinneret-local.sh").toString(), "stop-service",
+                    DIR.toString()), 60);
+            RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("control-plane.sh").toString(), "stop", DIR.toString()), 60);
+        } catch (RuntimeException e) {
+            System.err.println(e.getMessage());
+        }
+    }
+
+    public KubernetesClient client(int maxConcurrent) {
+        Config c = Config.fromKubeconfig(RealCluster.read(Path.of(env.get("KUBECONFIG"))));
+        c.setMaxConcurrentRequests(maxConcurrent);
+        c.setMaxConcurrentRequestsPerHost(maxConcurrent);
+        c.setRequestTimeout(30_000);
+        return new KubernetesClientBuilder().withConfig(c).build();
+    }
+
+    RealCluster.Result kubectl(String stdin, String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(env.get("KUBECTL")));
+        cmd.addAll(List.of(args));
+        return RealCluster.exec(cmd, stdin, Map.of("KUBECONFIG", env.get("KUBECONFIG")), 300);
+    }
+
+    /** A pool of exactly n addresses in a fresh /16. */
+    public void preparePool(String name, int n) {
+        String base = "10." + nextCidr++ + ".0.";
+        IpAddress last = IpAddress.parse(base + "1").plus(n - 1);
+        kubectl(Yaml.pool(name, base + "0/16", base + "1-" + last), "apply", "-f", "-").ok();
+    }
+
+    public void namespace(String ns, String pool) {
+        kubectl(Yaml.namespace(ns, pool), "apply", "-f", "-").ok();
+        for (int i = 0; i < 120 && kubectl(null, "get", "sa", "default", "-n", ns).code() != 0; i++) {
+            sleep(500);
+        }
+    }
+
+    public void deleteNamespace(String ns) {
+        kubectl(null, "delete", "namespace", ns, "--wait=false").ok();
+    }
+
+    /** Registers or removes Spinneret's mutating webhooks (the pod webhook among them). */
+    public void podWebhook(boolean on) {
+        Path yaml = DIR.resolve("spinneret/webhooks.yaml");
+        if (on) {
+            kubectl(null, "apply", "-f", yaml.toString()).ok();
+        } else {
+            kubectl(null, "delete", "mutatingwebhookconfiguration", "-l", "app.kubernetes.io/name=spinneret",
+                    "--ignore-not-found").ok();
+        }
+        sleep(3000); // the API server picks up webhook configuration changes within about a second
+    }
+
+    public void resetAdmissionMetrics() {
+        snapshot = buckets("mutate-pod");
+    }
+
+    /** p50 and p99 in ms of successful pod admissions since the last reset. */
+    public double[] admissionQuantiles(String webhook) {
+        Map<Double, Double> now = buckets(webhook);
+        TreeMap<Double, Double> delta = new TreeMap<>();
+        now.forEach((le, v) -> delta.put(le, v - snapshot.getOrDefault(le, 0.0)));
+        return dev.spinneret.bench.PodAdmissionBenchAccess.quantiles(delta);
+    }
+
+    private Map<Double, Double> buckets(String webhook) {
+        Map<Double, Double> sum = new HashMap<>();
+        Pattern p = Pattern.compile("^spinneret_admission_duration_seconds_bucket\\{([^}]*)\\} ([0-9.eE+-]+)$");
+        for (String port : svc.get("SPINNERET_HTTP_PORTS").split(" ")) {
+            String body = http("http://127.0.0.1:" + port + "/q/metrics");
+            for (String line : body.split("\n")) {
+                Matcher m = p.matcher(line.trim());
+                if (!m.matches() || !m.group(1).contains("webhook=\"" + webhook + "\"")
+                        || !m.group(1).contains("outcome=\"allowed\"")) {
+                    continue;
+                }
+                Matcher le = Pattern.compile("le=\"([^\"]+)\"").matcher(m.group(1));
+                if (le.find()) {
+                    double bound = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1));
+                    sum.merge(bound, Double.parseDouble(m.group(2)), Double::sum);
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** Peak RSS and CPU seconds of the service processes, from /proc. */
+    public String serviceUsage() {
+        StringBuilder sb = new StringBuilder();
+        for (String pid : svc.get("SPINNERET_PIDS").trim().split(" ")) {
+            try {
+                String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+                Matcher m = Pattern.compile("VmHWM:\\s+(\\d+) kB").matcher(status);
+                String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
+                double cpu = (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) / 100.0;
+                sb.append("pid ").append(pid).append(": peak RSS ")
+                        .append(m.find() ? Long.parseLong(m.group(1)) / 1024 + " MiB" : "?")
+                        .append(", CPU ").append(cpu).append(" s; ");
+            } catch (Exception e) {
+                sb.append("pid ").append(pid).append(": unavailable; ");
+            }
+        }
+        return sb.toString();
+    }
+
+    static String http(String url) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new IllegalStateException("GET " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
