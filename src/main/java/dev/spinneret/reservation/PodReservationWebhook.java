@@ -54,6 +54,8 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
     MeterRegistry meters;
     @Inject
     ObjectMapper mapper;
+    @Inject
+    Reinvocations reinvocation;
 
     @Override
     public String webhookName() {
@@ -77,8 +79,8 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         String expectedId = ReservationIds.fromRequestUid(req.uid());
         String existing = annotations == null ? null : annotations.get(IpamAnnotations.RESERVED_IPS);
         if (existing != null) {
-            if (existing.contains("\"" + expectedId + "\"")) {
-                return AdmissionOutcome.allow(); // reinvocation of this webhook for the same request
+            if (reinvocation.isOwn(pod, existing)) {
+                return AdmissionOutcome.allow(); // reinvoked (another webhook changed the pod after us)
             }
             throw deny(null, new ReservationDenied(403, "Forged", "metadata.annotations["
                     + IpamAnnotations.RESERVED_IPS + "]: is written by Spinneret at admission and may not be set by"

@@ -116,6 +116,32 @@ class PodAdmissionTest {
     }
 
     @Test
+    void reinvocationWithANewRequestUidKeepsTheReservationButACopyOfAStoredPodIsDenied() throws Exception {
+        pool(client, "reinv", "10.28.0.0/16", null, "10.28.0.1-10.28.0.9");
+        awaitPool("reinv");
+        ObjectNode original = pod("re-1", "{\"ipv4\":[\"reinv\"]}");
+        JsonNode r = M.readTree(post("mutate-pod", review("Pod", "CREATE", original, null, false)).extract().asString())
+                .get("response");
+        JsonNode patched = io.fabric8.zjsonpatch.JsonPatch.apply(
+                M.readTree(Base64.getDecoder().decode(r.get("patch").asText())), original);
+        // the API server calls us again (new uid) because another webhook changed the pod after us
+        post("mutate-pod", review("Pod", "CREATE", (ObjectNode) patched, null, false))
+                .body("response.allowed", equalTo(true))
+                .body("response.patch", org.hamcrest.Matchers.nullValue());
+        assertEquals(1, ledger("reinv").split(",").length);
+        // once that pod is stored, a copy of its YAML is not the same pod: refused
+        client.resource(client.getKubernetesSerialization().convertValue(patched,
+                io.fabric8.kubernetes.api.model.Pod.class)).create();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            ObjectNode copy = ((ObjectNode) patched).deepCopy();
+            copy.with("metadata").put("name", "re-copy");
+            post("mutate-pod", review("Pod", "CREATE", copy, null, false))
+                    .body("response.allowed", equalTo(false))
+                    .body("response.status.message", containsString("may not be set by users"));
+        });
+    }
+
+    @Test
     void exhaustedPoolIsDeniedWithItsCounts() throws Exception {
         pool(client, "tiny", "10.21.0.0/16", null, "10.21.0.5");
         awaitPool("tiny");
