@@ -1,0 +1,59 @@
+package dev.spinneret.cni;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.util.Base64;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/** A self-signed server certificate (SAN 127.0.0.1, ::1, localhost) generated once per JVM with the JDK's keytool. */
+public final class TestTls {
+    private static SSLContext context;
+    private static String caPem;
+
+    private TestTls() {
+    }
+
+    public static synchronized SSLContext serverContext() throws Exception {
+        init();
+        return context;
+    }
+
+    public static synchronized String caPem() throws Exception {
+        init();
+        return caPem;
+    }
+
+    private static void init() throws Exception {
+        if (context != null) return;
+        Path dir = Files.createTempDirectory("spn-tls");
+        Path ks = dir.resolve("server.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "api", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=fake-apiserver", "-ext", "san=ip:127.0.0.1,ip:::1,dns:localhost", "-validity", "3",
+                "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IOException("keytool failed: " + out);
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = new FileInputStream(ks.toFile())) {
+            store.load(in, "changeit".toCharArray());
+        }
+        Certificate cert = store.getCertificate("api");
+        caPem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(cert.getEncoded())
+                + "\n-----END CERTIFICATE-----\n";
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, "changeit".toCharArray());
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), null, null);
+        context = c;
+        Files.delete(ks);
+        Files.delete(dir);
+    }
+}
