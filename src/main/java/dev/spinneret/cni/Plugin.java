@@ -55,12 +55,21 @@ public final class Plugin {
     // ------------------------------------------------------------------ ADD
 
     String add(CniEnv env, NetConf conf) throws CniError {
+        long t0 = System.nanoTime();
         try (KubeClient k = open(conf)) {
+            long t1 = System.nanoTime();
             Map<String, Object> pod = getPod(k, env);
+            long t2 = System.nanoTime();
             Reservation r = reservation(pod, env);
             Reservation.Nic nic = nic(r, env);
             verifyHeld(k, r, nic);
+            long t3 = System.nanoTime();
             confirm(k, env, pod, r);
+            long t4 = System.nanoTime();
+            if (Log.debugEnabled()) {
+                Log.debug("timing ms: client " + (t1 - t0) / 1_000_000 + ", pod (connect+TLS+GET) " + (t2 - t1) / 1_000_000
+                        + ", pools " + (t3 - t2) / 1_000_000 + ", endpoint " + (t4 - t3) / 1_000_000);
+            }
             Map<String, Object> result = Result.build(conf.cniVersion, nic, conf.cleanGateway, conf.dns);
             Log.info("ADD ok: reservation " + r.id + " " + env.ifName + " " + describe(nic));
             return Json.write(result);

@@ -48,6 +48,8 @@ public final class FakeApiServer implements AutoCloseable {
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
 
     public FakeApiServer() throws Exception {
+        // like kube-apiserver (Go sets TCP_NODELAY); without it Nagle + delayed ACK add ~40 ms per response
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         server.setHttpsConfigurator(new HttpsConfigurator(TestTls.serverContext()));
         server.createContext("/", this::handle);

@@ -35,7 +35,9 @@ public final class TestTls {
         Path dir = Files.createTempDirectory("spn-tls");
         Path ks = dir.resolve("server.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "api", "-keyalg", "EC", "-groupname", "secp256r1",
+        // EC P-256 like k3s/rke2 API servers by default; -Dspinneret.test.keyalg=RSA for kubeadm-style RSA 2048
+        boolean rsa = "RSA".equalsIgnoreCase(System.getProperty("spinneret.test.keyalg", "EC"));
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "api", "-keyalg", rsa ? "RSA" : "EC", rsa ? "-keysize" : "-groupname", rsa ? "2048" : "secp256r1",
                 "-dname", "CN=fake-apiserver", "-ext", "san=ip:127.0.0.1,ip:::1,dns:localhost", "-validity", "3",
                 "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
                 .redirectErrorStream(true).start();
