@@ -50,7 +50,7 @@ public final class Main {
             if (Log.debugEnabled()) Log.debug("netconf " + input.replaceAll("\\s+", " "));
             long deadline = startNanos + (long) (conf.timeoutSeconds * 1e9);
             if (watchdog) startWatchdog(deadline, env.command, conf.cniVersion, stdout);
-            String out = new Plugin(envMap, BuiltinLedger.INSTANCE, deadline).run(env, conf);
+            String out = new Plugin(envMap, IpcoreLedger.INSTANCE, deadline).run(env, conf);
             if (out != null) emit(stdout, out);
             if (Log.debugEnabled()) {
                 long sinceExec = ProcessHandle.current().info().startInstant()
