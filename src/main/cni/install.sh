@@ -39,8 +39,6 @@ write_file() { # path mode content-file
 }
 
 write_kubeconfig() {
-  mkdir -p "$CONF"
-  chmod 0700 "$CONF"
   server="${SPINNERET_API_SERVER:-}"
   if [ -z "$server" ]; then
     host="${KUBERNETES_SERVICE_HOST:?KUBERNETES_SERVICE_HOST not set and no SPINNERET_API_SERVER}"
@@ -80,6 +78,8 @@ refresh_token() {
 }
 
 install_dist
+mkdir -p "$CONF"
+chmod 0700 "$CONF"
 refresh_token
 write_kubeconfig
 trap 'exit 0' TERM INT

@@ -362,6 +362,9 @@ public final class Plugin {
             }
             return new CniError(CniError.API_ERROR, doing + ": " + a.getMessage(), null);
         }
+        if (e instanceof KubeClient.TokenFileException) {
+            return new CniError(CniError.TRY_AGAIN_LATER, doing + ": " + e.getMessage(), "is the spinneret-cni installer DaemonSet running on this node?");
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CertificateException) {
                 return new CniError(CniError.API_ERROR, doing + ": TLS verification of the API server failed: " + t.getMessage(), "check certificate-authority in the kubeconfig");

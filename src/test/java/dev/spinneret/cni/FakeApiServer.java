@@ -48,10 +48,30 @@ public final class FakeApiServer implements AutoCloseable {
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
 
     public FakeApiServer() throws Exception {
+        this(null);
+    }
+
+    /**
+     * With {@code clientCa}, TLS client authentication is required (certificates issued by / equal to clientCa) and a
+     * verified client certificate replaces the bearer token, like kube-apiserver's x509 authenticator.
+     */
+    public FakeApiServer(java.security.cert.X509Certificate clientCa) throws Exception {
         // like kube-apiserver (Go sets TCP_NODELAY); without it Nagle + delayed ACK add ~40 ms per response
         System.setProperty("sun.net.httpserver.nodelay", "true");
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
-        server.setHttpsConfigurator(new HttpsConfigurator(TestTls.serverContext()));
+        if (clientCa == null) {
+            server.setHttpsConfigurator(new HttpsConfigurator(TestTls.serverContext()));
+        } else {
+            javax.net.ssl.SSLContext ctx = TestTls.serverContext(clientCa);
+            server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+                @Override
+                public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                    javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
+                    p.setNeedClientAuth(true);
+                    params.setSSLParameters(p);
+                }
+            });
+        }
         server.createContext("/", this::handle);
         server.setExecutor(pool);
         server.start();
@@ -131,7 +151,15 @@ public final class FakeApiServer implements AutoCloseable {
             requests.add(method + " " + path);
             byte[] in = ex.getRequestBody().readAllBytes();
             if (delayMillis > 0) Thread.sleep(delayMillis);
-            if (!("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            boolean x509 = false;
+            if (ex instanceof com.sun.net.httpserver.HttpsExchange) {
+                try {
+                    x509 = ((com.sun.net.httpserver.HttpsExchange) ex).getSSLSession().getPeerCertificates().length > 0;
+                } catch (javax.net.ssl.SSLPeerUnverifiedException noClientCert) {
+                    x509 = false;
+                }
+            }
+            if (!x509 && !("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
                 status(ex, 401, "Unauthorized", "Unauthorized");
                 return;
             }

@@ -219,6 +219,36 @@ class PluginTest {
         Run r = run("ADD", "eth0", "web-0", null, conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString()));
         assertEquals(CniError.API_ERROR, r.code());
         assertTrue(r.json().get("details").toString().contains("ClusterRole"));
+
+        Files.writeString(kc, Files.readString(kc).replace("token: wrong", "tokenFile: " + d.resolve("token")));
+        Run noToken = run("ADD", "eth0", "web-0", null, conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString()));
+        assertEquals(CniError.TRY_AGAIN_LATER, noToken.code(), noToken.out);
+        assertTrue(noToken.json().get("msg").toString().contains("cannot read tokenFile"), noToken.out);
+        Files.writeString(d.resolve("token"), FakeApiServer.TOKEN + "\n");
+        assertEquals(0, run("ADD", "eth0", "web-0", null, conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString())).rc);
+    }
+
+    @Test
+    void clientCertificateAuthentication() throws Exception {
+        for (String[] pair : new String[][]{{"rsa.crt", "rsa-pkcs1.key"}, {"ec.crt", "ec-sec1.key"}, {"rsa.crt", "rsa-pkcs8.key"}}) {
+            byte[] crt = dev.spinneret.cni.kube.KubeConfigTest.res(pair[0]);
+            byte[] key = dev.spinneret.cni.kube.KubeConfigTest.res(pair[1]);
+            java.security.cert.X509Certificate ca = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                    .getInstance("X.509").generateCertificate(new ByteArrayInputStream(crt));
+            try (FakeApiServer mtls = new FakeApiServer(ca)) {
+                mtls.addPod("default", "web-0", "uid-1", Fixtures.V4_ONLY);
+                mtls.addPool("nginx-v4-ippool", Fixtures.V4_LEDGER);
+                Path d = Files.createTempDirectory("spn-mtls");
+                Path kc = FakeApiServer.writeKubeconfig(d, mtls.url());
+                Files.write(d.resolve("client.crt"), crt);
+                Files.write(d.resolve("client.key"), key);
+                Files.writeString(kc, Files.readString(kc).replace("    token: " + FakeApiServer.TOKEN + "\n",
+                        "    client-certificate: client.crt\n    client-key: " + d.resolve("client.key") + "\n"));
+                Run r = run("ADD", "eth0", "web-0", "uid-1", conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString()));
+                assertEquals(0, r.rc, pair[1] + ": " + r.out);
+                assertNotNull(mtls.endpoint("default", "web-0"));
+            }
+        }
     }
 
     @Test

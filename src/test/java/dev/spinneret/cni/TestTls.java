@@ -25,6 +25,21 @@ public final class TestTls {
         return context;
     }
 
+    /** A server context that also trusts {@code clientCa} for client authentication. */
+    public static synchronized SSLContext serverContext(java.security.cert.X509Certificate clientCa) throws Exception {
+        init();
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("client-ca", clientCa);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(keyManagers, tmf.getTrustManagers(), null);
+        return c;
+    }
+
+    private static javax.net.ssl.KeyManager[] keyManagers;
+
     public static synchronized String caPem() throws Exception {
         init();
         return caPem;
@@ -53,7 +68,8 @@ public final class TestTls {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, "changeit".toCharArray());
         SSLContext c = SSLContext.getInstance("TLS");
-        c.init(kmf.getKeyManagers(), null, null);
+        keyManagers = kmf.getKeyManagers();
+        c.init(keyManagers, null, null);
         context = c;
         Files.delete(ks);
         Files.delete(dir);

@@ -133,7 +133,8 @@ final class HttpClient11 implements AutoCloseable {
     private Response exchange(String method, String path, String authorization, String contentType, byte[] body) throws IOException {
         if (socket == null) connect();
         StringBuilder h = new StringBuilder(256);
-        h.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+        String prefix = base.getRawPath() == null ? "" : base.getRawPath(); // e.g. a Rancher-proxied server URL
+        h.append(method).append(' ').append(prefix).append(path).append(" HTTP/1.1\r\n");
         h.append("Host: ").append(base.getRawAuthority()).append("\r\n");
         h.append("User-Agent: spinneret-cni/0.1\r\n");
         h.append("Accept: application/json\r\n");

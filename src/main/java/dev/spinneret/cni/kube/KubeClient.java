@@ -12,8 +12,12 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 
+import java.net.Socket;
+import java.security.Principal;
+
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -34,17 +38,8 @@ public final class KubeClient implements AutoCloseable {
         if (c.clientCertPem != null) {
             List<X509Certificate> chain = Pem.certificates(c.clientCertPem, "client certificate");
             PrivateKey key = Pem.privateKey(c.clientKeyPem, "client key");
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try {
-                ks.load(null, null);
-            } catch (IOException e) {
-                throw new GeneralSecurityException(e);
-            }
-            char[] pw = "x".toCharArray();
-            ks.setKeyEntry("client", key, pw, chain.toArray(new X509Certificate[0]));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-            kms = kmf.getKeyManagers();
+            // a direct key manager: a PKCS12 KeyStore would PBE-encrypt the key (10,000 PBKDF2 rounds) on every exec
+            kms = new KeyManager[]{new ClientKeyManager(key, chain.toArray(new X509Certificate[0]))};
         }
         if (c.insecure) return InsecureTrust.create(kms);
         TrustManager[] tms = null;
@@ -66,6 +61,63 @@ public final class KubeClient implements AutoCloseable {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kms, tms, null);
         return ctx;
+    }
+
+    /** Presents the kubeconfig's client certificate whenever the server asks for one of a matching key type. */
+    static final class ClientKeyManager extends X509ExtendedKeyManager {
+        private static final String ALIAS = "client";
+        private final PrivateKey key;
+        private final X509Certificate[] chain;
+
+        ClientKeyManager(PrivateKey key, X509Certificate[] chain) {
+            this.key = key;
+            this.chain = chain;
+        }
+
+        private boolean matches(String keyType) {
+            String alg = key.getAlgorithm();
+            if (keyType == null) return false;
+            if (keyType.equals(alg)) return true;
+            if (alg.equals("RSA") && keyType.equals("RSASSA-PSS")) return true;
+            if (alg.equals("EC") && keyType.startsWith("EC")) return true;
+            return (alg.equals("EdDSA") || alg.equals("Ed25519")) && (keyType.equals("EdDSA") || keyType.equals("Ed25519"));
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return matches(keyType) ? new String[]{ALIAS} : null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+            if (keyTypes != null) for (String k : keyTypes) if (matches(k)) return ALIAS;
+            return null;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+            return chooseClientAlias(keyTypes, issuers, null);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? chain.clone() : null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return ALIAS.equals(alias) ? key : null;
+        }
     }
 
     public KubeConfig config() {
@@ -93,8 +145,20 @@ public final class KubeClient implements AutoCloseable {
     }
 
     private String auth() throws IOException {
-        String t = config.bearerToken();
-        return t == null ? null : "Bearer " + t;
+        String t;
+        try {
+            t = config.bearerToken();
+        } catch (IOException e) {
+            throw new TokenFileException("cannot read tokenFile " + config.tokenFile + ": " + e);
+        }
+        return t == null || t.isEmpty() ? null : "Bearer " + t;
+    }
+
+    /** The kubeconfig's tokenFile could not be read (installer not run yet, or the file was removed). */
+    public static final class TokenFileException extends IOException {
+        TokenFileException(String m) {
+            super(m);
+        }
     }
 
     private static Map<String, Object> objectOrThrow(HttpClient11.Response r, String method, String path) throws ApiException, IOException {

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class KubeConfigTest {
-    static byte[] res(String name) throws Exception {
+public class KubeConfigTest {
+    public static byte[] res(String name) throws Exception {
         try (InputStream in = KubeConfigTest.class.getResourceAsStream(name)) {
             return in.readAllBytes();
         }
