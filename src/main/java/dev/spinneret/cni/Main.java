@@ -52,11 +52,7 @@ public final class Main {
             if (watchdog) startWatchdog(deadline, env.command, conf.cniVersion, stdout);
             String out = new Plugin(envMap, IpcoreLedger.INSTANCE, deadline).run(env, conf);
             if (out != null) emit(stdout, out);
-            if (Log.debugEnabled()) {
-                long sinceExec = ProcessHandle.current().info().startInstant()
-                        .map(i -> java.time.Duration.between(i, java.time.Instant.now()).toMillis()).orElse(-1L);
-                Log.debug("done in " + (System.nanoTime() - startNanos) / 1_000_000 + " ms in main, " + sinceExec + " ms since exec");
-            }
+            Log.debug("done in " + (System.nanoTime() - startNanos) / 1_000_000 + " ms in main");
             return 0;
         } catch (CniError e) {
             Log.error(e.toString());

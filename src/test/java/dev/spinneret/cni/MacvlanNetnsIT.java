@@ -160,6 +160,10 @@ class MacvlanNetnsIT {
             api.close();
             api = null;
         }
+        if (dir != null) {
+            PluginTest.deleteTree(dir);
+            dir = null;
+        }
     }
 
     @BeforeEach

@@ -40,6 +40,15 @@ class PluginTest {
     @AfterAll
     static void stop() {
         api.close();
+        deleteTree(dir);
+    }
+
+    static void deleteTree(Path root) {
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // best effort
+        }
     }
 
     @BeforeEach
@@ -189,7 +198,7 @@ class PluginTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Path d = Files.createTempDirectory("spn-unreach");
+        Path d = Files.createTempDirectory(dir, "unreach");
         Path kc = FakeApiServer.writeKubeconfig(d, "https://127.0.0.1:" + port);
         String c = conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString());
         Run r = run("ADD", "eth0", "web-0", null, c);
@@ -212,7 +221,7 @@ class PluginTest {
 
     @Test
     void wrongTokenIsApiError() throws Exception {
-        Path d = Files.createTempDirectory("spn-badtoken");
+        Path d = Files.createTempDirectory(dir, "badtoken");
         Path kc = api.writeKubeconfig(d);
         Files.writeString(kc, Files.readString(kc).replace(FakeApiServer.TOKEN, "wrong"));
         api.addPod("default", "web-0", "uid-1", Fixtures.DUAL_STACK);
@@ -238,7 +247,7 @@ class PluginTest {
             try (FakeApiServer mtls = new FakeApiServer(ca)) {
                 mtls.addPod("default", "web-0", "uid-1", Fixtures.V4_ONLY);
                 mtls.addPool("nginx-v4-ippool", Fixtures.V4_LEDGER);
-                Path d = Files.createTempDirectory("spn-mtls");
+                Path d = Files.createTempDirectory(dir, "mtls");
                 Path kc = FakeApiServer.writeKubeconfig(d, mtls.url());
                 Files.write(d.resolve("client.crt"), crt);
                 Files.write(d.resolve("client.key"), key);
