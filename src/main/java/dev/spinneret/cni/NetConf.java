@@ -120,10 +120,17 @@ public final class NetConf {
         long maxBytes = 10L << 20;
         Object ms = ipam.get("log_file_max_size");
         if (ms != null) {
-            if (!(ms instanceof Long) || (Long) ms <= 0) {
+            // Spiderpool documents it as a string ("100"); accept both forms
+            long mib = -1;
+            if (ms instanceof Long) {
+                mib = (Long) ms;
+            } else if (ms instanceof String && ((String) ms).matches("[0-9]{1,6}")) {
+                mib = Long.parseLong((String) ms);
+            }
+            if (mib <= 0) {
                 throw new CniError(CniError.INVALID_NETCONF, "ipam.log_file_max_size must be a positive integer (MiB), got " + Json.write(ms), null);
             }
-            maxBytes = ((Long) ms) << 20;
+            maxBytes = mib << 20;
         }
         boolean clean = false;
         Object cg = ipam.get("clean_gateway");

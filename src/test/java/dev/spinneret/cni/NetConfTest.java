@@ -27,7 +27,7 @@ class NetConfTest {
     @Test
     void defaultsAndSpiderpoolKeysAccepted() throws Exception {
         NetConf c = NetConf.parse("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"ipam\":{\"type\":\"spiderpool\",\"log_level\":\"INFO\","
-                + "\"log_file_path\":\"/var/log/spidernet/spiderpool.log\",\"log_file_max_size\":100,\"log_file_max_age\":30,"
+                + "\"log_file_path\":\"/var/log/spidernet/spiderpool.log\",\"log_file_max_size\":\"100\",\"log_file_max_age\":30,"
                 + "\"log_file_max_count\":7,\"default_ipv4_ippool\":[\"a\"],\"default_ipv6_ippool\":[],\"match_master_subnet\":false,"
                 + "\"ipam_unix_socket_path\":\"/var/run/spidernet/spiderpool.sock\",\"clean_gateway\":true}}");
         assertEquals("spiderpool", c.ipamType);
@@ -35,7 +35,9 @@ class NetConfTest {
         assertEquals(10.0, c.timeoutSeconds);
         assertTrue(c.cleanGateway);
         assertNull(c.dns);
+        assertEquals(100L << 20, c.logMaxBytes);
         assertFalse(NetConf.parse("{\"cniVersion\":\"0.3.1\",\"ipam\":{\"type\":\"spinneret\"}}").cleanGateway);
+        assertEquals(5L << 20, NetConf.parse("{\"cniVersion\":\"0.3.1\",\"ipam\":{\"type\":\"spinneret\",\"log_file_max_size\":5}}").logMaxBytes);
     }
 
     @Test
@@ -56,6 +58,7 @@ class NetConfTest {
                 {"{\"cniVersion\":\"1.0.0\",\"ipam\":{\"type\":\"spinneret\",\"log_level\":\"loud\"}}", CniError.INVALID_NETCONF, "log_level"},
                 {"{\"cniVersion\":\"1.0.0\",\"ipam\":{\"type\":\"spinneret\",\"dns\":{\"nameservers\":\"1.1.1.1\"}}}", CniError.INVALID_NETCONF, "nameservers must be an array"},
                 {"{\"cniVersion\":\"1.0.0\",\"ipam\":{\"type\":\"spinneret\",\"clean_gateway\":\"yes\"}}", CniError.INVALID_NETCONF, "clean_gateway must be a boolean"},
+                {"{\"cniVersion\":\"1.0.0\",\"ipam\":{\"type\":\"spinneret\",\"log_file_max_size\":\"big\"}}", CniError.INVALID_NETCONF, "log_file_max_size"},
         };
         for (Object[] c : cases) {
             CniError e = assertThrows(CniError.class, () -> NetConf.parse((String) c[0]), (String) c[0]);
