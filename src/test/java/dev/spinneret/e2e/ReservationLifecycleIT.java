@@ -75,9 +75,15 @@ class ReservationLifecycleIT {
                   policyName: deny-labelled-pods
                   validationActions: [Deny]
                 """).ok();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            var r = cluster.kubectlApply(pod("refused", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-orphan\"]}'",
+        // the policy takes effect a few seconds after it is created: until then a try is admitted (and deleted)
+        java.util.concurrent.atomic.AtomicInteger attempt = new java.util.concurrent.atomic.AtomicInteger();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+            String name = "refused-" + attempt.incrementAndGet();
+            var r = cluster.kubectlApply(pod(name, "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-orphan\"]}'",
                     "{spinneret-test/deny: \"x\"}"));
+            if (r.code() == 0) {
+                cluster.kubectl("delete", "pod", name, "-n", "life", "--wait=false");
+            }
             assertNotEquals(0, r.code());
             assertTrue(r.err().contains("denied by the test policy"), r.err());
         });
