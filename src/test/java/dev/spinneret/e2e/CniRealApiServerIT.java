@@ -114,7 +114,7 @@ class CniRealApiServerIT {
         Map<String, String> env = Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", containerId,
                 "CNI_NETNS", "/var/run/netns/" + podNs, "CNI_IFNAME", "eth0",
                 "CNI_PATH", pluginDir + ":/usr/lib/cni",
-                "CNI_ARGS", "K8S_POD_NAMESPACE=cni;K8S_POD_NAME=" + pod.getMetadata().getName() + ";K8S_POD_UID="
+                "CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=cni;K8S_POD_NAME=" + pod.getMetadata().getName() + ";K8S_POD_UID="
                         + pod.getMetadata().getUid());
         return sh(List.of("ip", "netns", "exec", hostNs, "/usr/lib/cni/macvlan"), env, conf);
     }
