@@ -40,22 +40,7 @@ public class ClusterCache {
             return;
         }
         pools = client.resources(SpiderIPPool.class).runnableInformer(0);
-        pools.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(SpiderIPPool obj) {
-                poolHandlers.forEach(h -> h.onAdd(obj));
-            }
-
-            @Override
-            public void onUpdate(SpiderIPPool oldObj, SpiderIPPool newObj) {
-                poolHandlers.forEach(h -> h.onUpdate(oldObj, newObj));
-            }
-
-            @Override
-            public void onDelete(SpiderIPPool obj, boolean deletedFinalStateUnknown) {
-                poolHandlers.forEach(h -> h.onDelete(obj, deletedFinalStateUnknown));
-            }
-        });
+        pools.addEventHandler(fanOut(poolHandlers));
         pools.start();
         namespaces = client.namespaces().inform();
         pods = client.pods().inAnyNamespace().runnableInformer(0);
@@ -64,22 +49,7 @@ public class ClusterCache {
                     : p.getMetadata().getLabels().get(IpamAnnotations.RESERVATION_LABEL);
             return id == null ? List.of() : List.of(id);
         }));
-        pods.addEventHandler(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod obj) {
-                podHandlers.forEach(h -> h.onAdd(obj));
-            }
-
-            @Override
-            public void onUpdate(Pod oldObj, Pod newObj) {
-                podHandlers.forEach(h -> h.onUpdate(oldObj, newObj));
-            }
-
-            @Override
-            public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
-                podHandlers.forEach(h -> h.onDelete(obj, deletedFinalStateUnknown));
-            }
-        });
+        pods.addEventHandler(fanOut(podHandlers));
         pods.start();
         endpoints = client.resources(SpiderEndpoint.class).inAnyNamespace().runnableInformer(0);
         endpoints.addIndexers(Map.of(BY_RESERVATION, e -> e.getStatus() == null || e.getStatus().current == null
@@ -87,6 +57,26 @@ public class ClusterCache {
                         : List.of(e.getStatus().current.reservationID)));
         endpoints.start();
         LOG.info("informers started for SpiderIPPools, Namespaces, Pods and SpiderEndpoints");
+    }
+
+    /** One informer handler that forwards every event to the handlers registered (possibly later) in {@code to}. */
+    private static <T> ResourceEventHandler<T> fanOut(List<ResourceEventHandler<T>> to) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                to.forEach(h -> h.onAdd(obj));
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                to.forEach(h -> h.onUpdate(oldObj, newObj));
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                to.forEach(h -> h.onDelete(obj, deletedFinalStateUnknown));
+            }
+        };
     }
 
     public boolean synced() {
