@@ -111,7 +111,12 @@ public class ReservationReaper {
 
             @Override
             public void onUpdate(SpiderIPPool oldPool, SpiderIPPool pool) {
-                timer.execute(() -> maintain(pool));
+                // every ledger write is an update too: only spec changes and deletions need maintenance
+                if (!java.util.Objects.equals(oldPool.getMetadata().getGeneration(), pool.getMetadata().getGeneration())
+                        || pool.isMarkedForDeletion() || pool.getStatus() == null
+                        || pool.getStatus().totalIPCount == null) {
+                    timer.execute(() -> maintain(pool));
+                }
             }
 
             @Override
@@ -212,10 +217,7 @@ public class ReservationReaper {
                 }
                 return;
             }
-            if (st == null || st.totalIPCount == null || st.allocatedIPCount == null
-                    || cached.getMetadata().getGeneration() != null) {
-                writer.refreshCounts(name);
-            }
+            writer.refreshCounts(name); // writes only if the counts differ from spec and ledger
         } catch (RuntimeException e) {
             LOG.warnf("maintenance of SpiderIPPool %s failed: %s", cached.getMetadata().getName(), e.getMessage());
         }
