@@ -74,7 +74,9 @@ public final class PodAdmissionBench {
         Files.createDirectories(out.getParent());
         Files.writeString(out, report.toString());
         System.out.println("report: " + out);
+        client.close();
         cluster.stop();
+        System.exit(0); // the client's and JDK's pools are not daemon threads
     }
 
     static double run(BenchCluster cluster, KubernetesClient client, int n, int c, boolean webhook, String tag)
