@@ -2,7 +2,7 @@ package dev.spinneret.cni;
 
 /**
  * Reads a pool's allocation ledger ({@code status.allocatedIPs}). Kept as a tiny seam so the plugin can use the shared
- * {@code dev.spinneret.ip.AllocationLedger} decoder; {@link BuiltinLedger} implements the documented format directly.
+ * {@code dev.spinneret.ip.AllocationLedger} decoder (the one ledger implementation, shared with the service).
  */
 public interface LedgerLookup {
     /**
