@@ -340,10 +340,28 @@ public final class IpRangeSet {
 
     /** Addresses in both sets. */
     public IpRangeSet intersect(IpRangeSet other) {
+        RangeSetBuilder b = new RangeSetBuilder(family, Math.min(rangeCountInternal(), other.rangeCountInternal()) + 1);
+        forEachOverlap(other, b::add);
+        return b.build();
+    }
+
+    /** Number of addresses in both sets, without building the intersection. O(ranges). */
+    public BigInteger intersectionSize(IpRangeSet other) {
+        U128.Sum sum = new U128.Sum();
+        forEachOverlap(other, sum::addRange);
+        return sum.value();
+    }
+
+    /** Receives one overlapping piece [first, last] as 128-bit halves. */
+    private interface OverlapSink {
+        void accept(long firstHi, long firstLo, long lastHi, long lastLo);
+    }
+
+    /** Walks both sorted range lists once and reports every non-empty overlap, in order. */
+    private void forEachOverlap(IpRangeSet other, OverlapSink sink) {
         requireSameFamily(other);
         int n = rangeCountInternal();
         int m = other.rangeCountInternal();
-        RangeSetBuilder b = new RangeSetBuilder(family, Math.min(n, m) + 1);
         int i = 0;
         int j = 0;
         while (i < n && j < m) {
@@ -355,7 +373,7 @@ public final class IpRangeSet {
             long eHi = thisEndsFirst ? lastHi(i) : other.lastHi(j);
             long eLo = thisEndsFirst ? lastLo(i) : other.lastLo(j);
             if (U128.compare(sHi, sLo, eHi, eLo) <= 0) {
-                b.add(sHi, sLo, eHi, eLo);
+                sink.accept(sHi, sLo, eHi, eLo);
             }
             if (thisEndsFirst) {
                 i++;
@@ -363,34 +381,6 @@ public final class IpRangeSet {
                 j++;
             }
         }
-        return b.build();
-    }
-
-    /** Number of addresses in both sets, without building the intersection. O(ranges). */
-    public BigInteger intersectionSize(IpRangeSet other) {
-        requireSameFamily(other);
-        U128.Sum sum = new U128.Sum();
-        int n = rangeCountInternal();
-        int m = other.rangeCountInternal();
-        int i = 0;
-        int j = 0;
-        while (i < n && j < m) {
-            boolean thisStartsLater = U128.compare(firstHi(i), firstLo(i), other.firstHi(j), other.firstLo(j)) >= 0;
-            long sHi = thisStartsLater ? firstHi(i) : other.firstHi(j);
-            long sLo = thisStartsLater ? firstLo(i) : other.firstLo(j);
-            boolean thisEndsFirst = U128.compare(lastHi(i), lastLo(i), other.lastHi(j), other.lastLo(j)) <= 0;
-            long eHi = thisEndsFirst ? lastHi(i) : other.lastHi(j);
-            long eLo = thisEndsFirst ? lastLo(i) : other.lastLo(j);
-            if (U128.compare(sHi, sLo, eHi, eLo) <= 0) {
-                sum.addRange(sHi, sLo, eHi, eLo);
-            }
-            if (thisEndsFirst) {
-                i++;
-            } else {
-                j++;
-            }
-        }
-        return sum.value();
     }
 
     /** The part of this set outside {@code cidr} (for messages such as "ips ... are outside subnet ..."). */
