@@ -16,7 +16,6 @@ import dev.spinneret.ip.IpRangeSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.Objects;
 
 /**
  * Validating webhook for SpiderIPPool: the rules of Spiderpool's webhook (spiderpool-behaviour.md §4.2), every
@@ -50,14 +49,11 @@ public class IpPoolValidator implements NamedAdmissionHandler {
         }
         SpiderIPPool old = req.isUpdate() && req.oldObject() != null ? read(req.oldObject()) : null;
         if (old != null) {
-            if (Objects.equals(req.object().get("spec"), req.oldObject().get("spec"))) {
+            if (UpdateRules.specUnchanged(req)) {
                 return AdmissionOutcome.allow();
             }
-            if (old.isMarkedForDeletion()) {
-                throw AdmissionDenied.forbidden("spec: SpiderIPPool " + name(pool) + " is being deleted; only"
-                        + " metadata changes (such as removing finalizers) are accepted");
-            }
-            checkImmutable(old.getSpec(), pool.getSpec());
+            UpdateRules.check("SpiderIPPool", name(pool), old.isMarkedForDeletion(), old.getSpec().ipVersion,
+                    pool.getSpec().ipVersion, old.getSpec().subnet, pool.getSpec().subnet);
         }
         SpiderIPPoolSpec s = pool.getSpec();
         if (s.ipVersion == null) {
@@ -88,15 +84,6 @@ public class IpPoolValidator implements NamedAdmissionHandler {
             throw AdmissionDenied.field("spec.ips", "cannot remove " + String.join(",", lost.toStrings())
                     + " from SpiderIPPool " + name(old) + ": allocated (" + first + " is used by " + owner
                     + "); delete those pods first");
-        }
-    }
-
-    private static void checkImmutable(SpiderIPPoolSpec old, SpiderIPPoolSpec now) {
-        if (old.ipVersion != null && !Objects.equals(old.ipVersion, now.ipVersion)) {
-            throw AdmissionDenied.field("spec.ipVersion", "is immutable (was " + old.ipVersion + ")");
-        }
-        if (old.subnet != null && !Objects.equals(old.subnet, now.subnet)) {
-            throw AdmissionDenied.field("spec.subnet", "is immutable (was " + old.subnet + ")");
         }
     }
 

@@ -15,12 +15,12 @@ import dev.spinneret.cluster.Footprint;
 import dev.spinneret.ip.IpRangeSet;
 import dev.spinneret.ippool.AddressSpec;
 import dev.spinneret.ippool.OverlapRules;
+import dev.spinneret.ippool.UpdateRules;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /** Validating webhook for SpiderSubnet (spiderpool-behaviour.md §4.3). */
 @ApplicationScoped
@@ -50,19 +50,11 @@ public class SubnetValidator implements NamedAdmissionHandler {
         }
         SpiderSubnet old = req.isUpdate() && req.oldObject() != null ? read(req.oldObject()) : null;
         if (old != null) {
-            if (Objects.equals(req.object().get("spec"), req.oldObject().get("spec"))) {
+            if (UpdateRules.specUnchanged(req)) {
                 return AdmissionOutcome.allow();
             }
-            if (old.isMarkedForDeletion()) {
-                throw AdmissionDenied.forbidden("spec: SpiderSubnet " + subnet.getMetadata().getName()
-                        + " is being deleted; only metadata changes (such as removing finalizers) are accepted");
-            }
-            if (old.getSpec().ipVersion != null && !Objects.equals(old.getSpec().ipVersion, subnet.getSpec().ipVersion)) {
-                throw AdmissionDenied.field("spec.ipVersion", "is immutable (was " + old.getSpec().ipVersion + ")");
-            }
-            if (!Objects.equals(old.getSpec().subnet, subnet.getSpec().subnet)) {
-                throw AdmissionDenied.field("spec.subnet", "is immutable (was " + old.getSpec().subnet + ")");
-            }
+            UpdateRules.check("SpiderSubnet", subnet.getMetadata().getName(), old.isMarkedForDeletion(),
+                    old.getSpec().ipVersion, subnet.getSpec().ipVersion, old.getSpec().subnet, subnet.getSpec().subnet);
         }
         SpiderSubnetSpec s = subnet.getSpec();
         if (s.ipVersion == null) {
