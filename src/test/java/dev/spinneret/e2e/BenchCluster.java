@@ -81,6 +81,11 @@ public final class BenchCluster {
         }
     }
 
+    /** Length in bytes of the API server's JSON answer for a raw path. */
+    public long rawLength(String path) {
+        return kubectl(null, "get", "--raw", path).ok().out().trim().getBytes().length;
+    }
+
     public void deleteNamespace(String ns) {
         kubectl(null, "delete", "namespace", ns, "--wait=false").ok();
     }
