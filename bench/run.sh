@@ -2,11 +2,12 @@
 # Runs one benchmark main from src/test/java/dev/spinneret/bench against its own throwaway control plane.
 #   bench/run.sh PodAdmissionBench [N=1000] [CONCURRENCY=1,8,32] [ROUNDS=3]
 #   bench/run.sh PoolSizeBench [PODS_PER_POINT=50]
+#   bench/run.sh ScaleOutBench [DEPLOYMENTS=100] [REPLICAS=10] [ROUNDS=2]
 # Results: bench/results/<date>-*.md. Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench="${1:?usage: bench/run.sh PodAdmissionBench|PoolSizeBench [args...]}"; shift
-[[ "$bench" =~ ^(PodAdmissionBench|PoolSizeBench)$ ]] || { echo "unknown benchmark $bench" >&2; exit 2; }
+[[ "$bench" =~ ^(PodAdmissionBench|PoolSizeBench|ScaleOutBench)$ ]] || { echo "unknown benchmark $bench" >&2; exit 2; }
 [[ -f target/quarkus-app/quarkus-run.jar ]] || mvn -B -q package -DskipTests
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
 exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/bench.cp)" "dev.spinneret.bench.$bench" "$@"

@@ -32,7 +32,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (or simply {@code bench/run-pod-admission.sh N C1,C2 ROUNDS}). Writes bench/results/&lt;date&gt;-pod-admission.md.
  */
 public final class PodAdmissionBench {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            main0(args);
+            System.exit(0);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // the shutdown hook stops the control plane
+        }
+    }
+
+    static void main0(String[] args) throws Exception {
         int n = args.length > 0 ? positive(args[0], "N (pods per run)") : 1000;
         List<Integer> concurrency = new ArrayList<>();
         for (String c : (args.length > 1 ? args[1] : "1,8,32").split(",")) {
@@ -76,7 +86,6 @@ public final class PodAdmissionBench {
         System.out.println("report: " + out);
         client.close();
         cluster.stop();
-        System.exit(0); // the client's and JDK's pools are not daemon threads
     }
 
     static double run(BenchCluster cluster, KubernetesClient client, int n, int c, boolean webhook, String tag)

@@ -29,14 +29,32 @@ import java.util.TreeMap;
  */
 public final class PoolSizeBench {
     record Shape(String label, String cidr, String first, String last) {
+        /** The k-th non-overlapping pool of this shape (every point of the benchmark gets its own CIDR). */
+        static Shape of(String label, int k) {
+            return switch (label) {
+                case "/24" -> new Shape(label, "10.210." + k + ".0/24", "10.210." + k + ".1", "10.210." + k + ".254");
+                case "/16" -> new Shape(label, "10." + (211 + k) + ".0.0/16", "10." + (211 + k) + ".0.1",
+                        "10." + (211 + k) + ".255.254");
+                case "/8" -> new Shape(label, (11 + k) + ".0.0.0/8", (11 + k) + ".0.0.1", (11 + k) + ".255.255.254");
+                default -> new Shape(label, "fd00:5:5:" + k + "::/64", "fd00:5:5:" + k + "::1",
+                        "fd00:5:5:" + k + ":ffff:ffff:ffff:fffe");
+            };
+        }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // the shutdown hook stops the control plane
+        }
+    }
+
+    static void run(String[] args) throws Exception {
         int pods = args.length > 0 ? PodAdmissionBench.positive(args[0], "P (pods per point)") : 50;
-        List<Shape> shapes = List.of(new Shape("/24", "10.210.0.0/24", "10.210.0.1", "10.210.0.254"),
-                new Shape("/16", "10.211.0.0/16", "10.211.0.1", "10.211.255.254"),
-                new Shape("/8", "11.0.0.0/8", "11.0.0.1", "11.255.255.254"),
-                new Shape("/64 IPv6", "fd00:5:5:5::/64", "fd00:5:5:5::1", "fd00:5:5:5:ffff:ffff:ffff:fffe"));
+        List<String> shapes = List.of("/24", "/16", "/8", "/64 IPv6");
         BenchCluster cluster = BenchCluster.start(1);
         KubernetesClient client = cluster.client(16);
         StringBuilder report = new StringBuilder("# Reservation latency and pool object size by pool size\n\n")
@@ -46,9 +64,11 @@ public final class PoolSizeBench {
                 .append("| pool | allocated before | pool JSON before | pool JSON after | admission p50 | admission p99 | wall per pod (median) |\n")
                 .append("|---|---|---|---|---|---|---|\n");
         int k = 0;
-        for (Shape shape : shapes) {
-            long usable = Cidr.parse(shape.cidr()).size().min(java.math.BigInteger.valueOf(1L << 40)).longValue() - 2;
+        for (String label : shapes) {
+            int point = 0;
             for (int fill : new int[] { 0, 10_000, 65_536 }) {
+                Shape shape = Shape.of(label, point++);
+                long usable = Cidr.parse(shape.cidr()).size().min(java.math.BigInteger.valueOf(1L << 40)).longValue() - 2;
                 if (fill + pods + 20 > usable) {
                     continue;
                 }
@@ -77,7 +97,6 @@ public final class PoolSizeBench {
         System.out.println("report: " + out);
         client.close();
         cluster.stop();
-        System.exit(0);
     }
 
     static void createPool(KubernetesClient client, String name, Shape s) {
