@@ -56,10 +56,8 @@ public class IpPoolValidator implements NamedAdmissionHandler {
                     pool.getSpec().ipVersion, old.getSpec().subnet, pool.getSpec().subnet);
         }
         SpiderIPPoolSpec s = pool.getSpec();
-        if (s.ipVersion == null) {
-            throw AdmissionDenied.field("spec.ipVersion", "is not set; the mutating webhook derives it from"
-                    + " spec.subnet, so spec.subnet may be invalid");
-        }
+        // ipVersion is normally set by the mutating webhook; when it is not, AddressSpec derives it from spec.subnet
+        // and reports what is wrong with the subnet itself (e.g. "not in canonical form: use ...")
         AddressSpec spec = AddressSpec.parse(s.ipVersion, s.subnet, s.ips, s.excludeIPs, s.gateway, s.routes);
         SelectorRules.check("spec.podAffinity", s.podAffinity, false);
         SelectorRules.check("spec.namespaceAffinity", s.namespaceAffinity, true);

@@ -57,10 +57,8 @@ public class SubnetValidator implements NamedAdmissionHandler {
                     old.getSpec().ipVersion, subnet.getSpec().ipVersion, old.getSpec().subnet, subnet.getSpec().subnet);
         }
         SpiderSubnetSpec s = subnet.getSpec();
-        if (s.ipVersion == null) {
-            throw AdmissionDenied.field("spec.ipVersion", "is not set; the mutating webhook derives it from"
-                    + " spec.subnet, so spec.subnet may be invalid");
-        }
+        // ipVersion is normally set by the mutating webhook; when it is not, AddressSpec derives it from spec.subnet
+        // and reports what is wrong with the subnet itself (e.g. "not in canonical form: use ...")
         AddressSpec spec = AddressSpec.parse(s.ipVersion, s.subnet, s.ips, s.excludeIPs, s.gateway, s.routes);
         if (old != null) {
             guardControlled(old, spec);

@@ -127,6 +127,12 @@ class PoolAdmissionTest {
     }
 
     @Test
+    void nonCanonicalIpv6SubnetWithoutVersionNamesTheCanonicalForm() throws Exception {
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("p", "fd00:5:5:0::/64", "fd00:5:5::1")),
+                "spec.subnet", "use fd00:5:5::/64");
+    }
+
+    @Test
     void badOctetIsNamed() throws Exception {
         denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("p", "10.0.0.0/24", "10.0.0.300")),
                 "spec.ips[0]", "10.0.0.300");

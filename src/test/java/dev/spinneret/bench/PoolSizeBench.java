@@ -36,8 +36,8 @@ public final class PoolSizeBench {
                 case "/16" -> new Shape(label, "10." + (211 + k) + ".0.0/16", "10." + (211 + k) + ".0.1",
                         "10." + (211 + k) + ".255.254");
                 case "/8" -> new Shape(label, (11 + k) + ".0.0.0/8", (11 + k) + ".0.0.1", (11 + k) + ".255.255.254");
-                default -> new Shape(label, "fd00:5:5:" + k + "::/64", "fd00:5:5:" + k + "::1",
-                        "fd00:5:5:" + k + ":ffff:ffff:ffff:fffe");
+                default -> new Shape(label, "fd00:5:5:" + (k + 1) + "::/64", "fd00:5:5:" + (k + 1) + "::1",
+                        "fd00:5:5:" + (k + 1) + ":ffff:ffff:ffff:fffe");
             };
         }
     }
