@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark main from src/test/java/dev/spinneret/bench against its own throwaway control plane.
 #   bench/run.sh PodAdmissionBench [N=1000] [CONCURRENCY=1,8,32] [ROUNDS=3]
-#   bench/run.sh PoolSizeBench [PODS_PER_POINT=50]
+#   bench/run.sh PoolSizeBench [PODS_PER_POINT=50] [SHAPES=/24,/16,/8,/64]
 #   bench/run.sh ScaleOutBench [DEPLOYMENTS=100] [REPLICAS=10] [ROUNDS=2]
 # Results: bench/results/<date>-*.md. Not part of the test suite.
 set -euo pipefail

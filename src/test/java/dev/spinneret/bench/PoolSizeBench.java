@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * P pods are created one by one and their admission latency is read from the service's histogram. The pool's size
  * is the length of its JSON as the API server returns it (custom resources are stored as JSON in etcd).
  *
- * <pre>bench/run.sh PoolSizeBench [P=50]</pre>
+ * <pre>bench/run.sh PoolSizeBench [P=50] [SHAPES=/24,/16,/8,/64]</pre>
  */
 public final class PoolSizeBench {
     record Shape(String label, String cidr, String first, String last) {
@@ -54,7 +54,7 @@ public final class PoolSizeBench {
 
     static void run(String[] args) throws Exception {
         int pods = args.length > 0 ? PodAdmissionBench.positive(args[0], "P (pods per point)") : 50;
-        List<String> shapes = List.of("/24", "/16", "/8", "/64 IPv6");
+        List<String> shapes = args.length > 1 ? List.of(args[1].split(",")) : List.of("/24", "/16", "/8", "/64");
         BenchCluster cluster = BenchCluster.start(1);
         KubernetesClient client = cluster.client(16);
         StringBuilder report = new StringBuilder("# Reservation latency and pool object size by pool size\n\n")
@@ -77,7 +77,7 @@ public final class PoolSizeBench {
                 prefill(client, pool, shape, fill);
                 long before = jsonSize(cluster, pool);
                 String ns = "size-ns-" + k;
-                cluster.namespace(ns, pool);
+                cluster.namespace(ns, pool, shape.cidr().contains(":"));
                 createPods(client, ns, 20, "warm");
                 cluster.resetAdmissionMetrics();
                 List<Double> wall = createPods(client, ns, pods, "p");

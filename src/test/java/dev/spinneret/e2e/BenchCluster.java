@@ -77,7 +77,13 @@ public final class BenchCluster {
     }
 
     public void namespace(String ns, String pool) {
-        kubectl(Yaml.namespace(ns, pool), "apply", "-f", "-").ok();
+        namespace(ns, pool, false);
+    }
+
+    /** A namespace whose default pool (IPv4 or IPv6 annotation) is {@code pool}. */
+    public void namespace(String ns, String pool, boolean ipv6) {
+        String yaml = Yaml.namespace(ns, pool);
+        kubectl(ipv6 ? yaml.replace("default-ipv4-ippool", "default-ipv6-ippool") : yaml, "apply", "-f", "-").ok();
         for (int i = 0; i < 120 && kubectl(null, "get", "sa", "default", "-n", ns).code() != 0; i++) {
             sleep(500);
         }
