@@ -13,7 +13,6 @@ import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.Owner;
 import dev.spinneret.cluster.OwnerResolver;
-import dev.spinneret.ip.IpFamily;
 import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.IpamAnnotations;
@@ -181,9 +180,5 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         } catch (RuntimeException e) {
             throw new AdmissionDenied("request.object: is not a Pod: " + e.getMessage());
         }
-    }
-
-    static IpFamily family(int v) {
-        return v == 6 ? IpFamily.V6 : IpFamily.V4;
     }
 }

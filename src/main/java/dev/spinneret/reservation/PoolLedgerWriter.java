@@ -296,11 +296,6 @@ public class PoolLedgerWriter {
         return plan.outcomes.get(0);
     }
 
-    /** The pool as this process last wrote it, if any: a hint for dry runs and metrics, never for decisions. */
-    public Optional<SpiderIPPool> lastWritten(String pool) {
-        return Optional.ofNullable(lastWritten.get(pool));
-    }
-
     @PreDestroy
     void stop() {
         workers.shutdown();

@@ -2,7 +2,6 @@ package dev.spinneret.subnet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.spinneret.api.v2beta1.SpiderApi;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.api.v2beta1.SpiderSubnetStatus;
@@ -109,9 +108,5 @@ public class SubnetStatusReconciler implements Reconciler<SpiderSubnet> {
             // someone else changed it: JOSDK will call us again with the new version
         }
         return UpdateControl.noUpdate();
-    }
-
-    static String finalizer() {
-        return SpiderApi.FINALIZER;
     }
 }
