@@ -278,8 +278,36 @@ public class ReservationReaper {
             }
         }
         orphanSince.keySet().retainAll(seen);
+        releaseEmptySubnets();
         totals.register(totalRows, true);
         allocated.register(allocRows, true);
+    }
+
+    /**
+     * A SpiderSubnet being deleted keeps its finalizer while any SpiderIPPool of its CIDR exists (their addresses
+     * are handed out from it); once none is left the finalizer is removed and the deletion completes.
+     */
+    void releaseEmptySubnets() {
+        for (dev.spinneret.api.v2beta1.SpiderSubnet subnet : client.resources(dev.spinneret.api.v2beta1.SpiderSubnet.class)
+                .list().getItems()) {
+            if (!subnet.isMarkedForDeletion() || subnet.getMetadata().getFinalizers() == null
+                    || !subnet.getMetadata().getFinalizers().contains(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER)) {
+                continue;
+            }
+            String cidr = subnet.getSpec() == null ? null : subnet.getSpec().subnet;
+            boolean inUse = client.resources(SpiderIPPool.class).list().getItems().stream()
+                    .anyMatch(p -> p.getSpec() != null && java.util.Objects.equals(cidr, p.getSpec().subnet));
+            if (inUse) {
+                continue;
+            }
+            client.resources(dev.spinneret.api.v2beta1.SpiderSubnet.class).withName(subnet.getMetadata().getName())
+                    .edit(x -> {
+                        x.getMetadata().getFinalizers().remove(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER);
+                        return x;
+                    });
+            LOG.infof("SpiderSubnet %s has no pools left: finalizer removed, deletion proceeds",
+                    subnet.getMetadata().getName());
+        }
     }
 
     private boolean heldInCache(String id) {

@@ -105,6 +105,27 @@ class ReservationLifecycleIT {
     }
 
     @Test
+    void aPoolWithAllocationsIsDeletedOnlyOnceEmptyAndAnEmptySubnetGoesAtOnce() {
+        cluster.kubectlApply(Yaml.pool("life-del", "10.75.0.0/16", "10.75.0.1-10.75.0.5")).ok();
+        cluster.kubectlApply(pod("holder-del", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-del\"]}'", "{}")).ok();
+        cluster.kubectl("delete", "sp", "life-del", "--wait=false").ok();
+        // held by the finalizer while a pod holds an address; new pods cannot use a pool being deleted
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() ->
+                !cluster.kubectl("get", "sp", "life-del", "-o", "name").out().isBlank());
+        var r = cluster.kubectlApply(pod("late", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-del\"]}'", "{}"));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("being deleted"), r.err());
+        cluster.kubectl("delete", "pod", "holder-del", "-n", "life").ok();
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                cluster.kubectl("get", "sp", "life-del", "--ignore-not-found", "-o", "name").out().isBlank());
+
+        cluster.kubectlApply(Yaml.subnet("life-subnet", "10.76.0.0/16", "10.76.0.1-10.76.0.9")).ok();
+        cluster.kubectl("delete", "ss", "life-subnet", "--wait=false").ok();
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                cluster.kubectl("get", "ss", "life-subnet", "--ignore-not-found", "-o", "name").out().isBlank());
+    }
+
+    @Test
     void theReservationCannotBeEditedAfterAdmission() {
         cluster.kubectlApply(Yaml.pool("life-edit", "10.74.0.0/16", "10.74.0.1-10.74.0.5")).ok();
         cluster.kubectlApply(pod("edited", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-edit\"]}'", "{}")).ok();
