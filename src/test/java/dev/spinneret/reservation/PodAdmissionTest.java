@@ -142,6 +142,25 @@ class PodAdmissionTest {
     }
 
     @Test
+    void dualStackGetsOneAddressOfEachFamilyOnOneInterface() throws Exception {
+        pool(client, "ds4", "10.29.0.0/16", "10.29.0.1", "10.29.0.10-10.29.0.12");
+        pool(client, "ds6", "fd00:29::/64", "fd00:29::1", "fd00:29::a-fd00:29::c");
+        awaitPool("ds4");
+        await().atMost(Duration.ofSeconds(10)).until(() -> post("mutate-pod", review("Pod", "CREATE",
+                pod("probe6", "{\"ipv6\":[\"ds6\"]}"), null, true)).extract().asString().contains("\"allowed\":true"));
+        JsonNode r = reservedIps(post("mutate-pod", review("Pod", "CREATE",
+                pod("dual", "{\"ipv4\":[\"ds4\"],\"ipv6\":[\"ds6\"]}"), null, false)).extract().asString());
+        JsonNode eth0 = r.at("/interfaces/0");
+        assertEquals("10.29.0.10/16", eth0.get("ipv4").asText());
+        assertEquals("fd00:29::a/64", eth0.get("ipv6").asText());
+        assertEquals("fd00:29::1", eth0.get("ipv6Gateway").asText());
+        assertEquals("ds6", eth0.get("ipv6Pool").asText());
+        String id = r.get("id").asText();
+        assertEquals("fd00:29::a=" + id, ledger("ds6"));
+        assertEquals("10.29.0.10=" + id, ledger("ds4"));
+    }
+
+    @Test
     void exhaustedPoolIsDeniedWithItsCounts() throws Exception {
         pool(client, "tiny", "10.21.0.0/16", null, "10.21.0.5");
         awaitPool("tiny");
