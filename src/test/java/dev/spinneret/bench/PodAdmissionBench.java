@@ -33,13 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PodAdmissionBench {
     public static void main(String[] args) {
-        try {
-            main0(args);
-            System.exit(0);
-        } catch (Exception e) {
-            e.printStackTrace();
-            System.exit(1); // the shutdown hook stops the control plane
-        }
+        BenchMain.run(args, PodAdmissionBench::main0);
     }
 
     static void main0(String[] args) throws Exception {

@@ -43,13 +43,7 @@ public final class PoolSizeBench {
     }
 
     public static void main(String[] args) {
-        try {
-            run(args);
-            System.exit(0);
-        } catch (Exception e) {
-            e.printStackTrace();
-            System.exit(1); // the shutdown hook stops the control plane
-        }
+        BenchMain.run(args, PoolSizeBench::run);
     }
 
     static void run(String[] args) throws Exception {
