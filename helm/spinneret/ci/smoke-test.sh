@@ -43,7 +43,7 @@ check "template tls.mode=provided (server dry run)" sh -c "$(printf '%q ' "${TPL
 check "template tls.mode=certManager (renders, inject-ca-from)" sh -c "$(printf '%q ' "${TPL[@]}") --set tls.mode=certManager | grep -q 'cert-manager.io/inject-ca-from: $NS/spinneret-webhook'"
 "${TPL[@]}" --show-only templates/webhooks.yaml --set webhook.externalURL=https://127.0.0.1:9443 \
   --set-file webhook.caBundle="$TMP/ca.pem" > "$TMP/ext.yaml" 2>&1
-check "template externalURL: 8 webhooks with url" test "$(grep -c 'url: "https://127.0.0.1:9443/admission/' "$TMP/ext.yaml")" = 8
+check "template externalURL: 9 webhooks with url" test "$(grep -c 'url: "https://127.0.0.1:9443/admission/' "$TMP/ext.yaml")" = 9
 check "template externalURL: no service reference" sh -c "! grep -q 'service:' $TMP/ext.yaml"
 check "template externalURL (server dry run)" "$K" apply --dry-run=server -f "$TMP/ext.yaml"
 check "template rejects reservationTimeoutMs >= timeout" sh -c "! $(printf '%q ' "${TPL[@]}") --set webhook.timeoutSeconds=5 >/dev/null 2>&1"

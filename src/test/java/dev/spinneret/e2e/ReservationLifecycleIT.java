@@ -126,6 +126,18 @@ class ReservationLifecycleIT {
     }
 
     @Test
+    void aDeploymentWithAMalformedIpamAnnotationIsRefusedWhenApplied() {
+        var r = cluster.kubectlApply(Yaml.deployment("life", "typo", 1, "{\"ipv4\":\"life-a\"}"));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("spec.template.metadata.annotations") && r.err().contains("ipam.spidernet.io/ippool")
+                && r.err().contains("expected JSON like"), r.err());
+        var n = cluster.kubectlApply(Yaml.deployment("life", "typo2", 1, null).replace("spinneret.dev/test: \"true\"",
+                "ipam.spidernet.io/ippool-ip-number: \"++2\""));
+        assertNotEquals(0, n.code());
+        assertTrue(n.err().contains("ippool-ip-number") && n.err().contains("'++2'"), n.err());
+    }
+
+    @Test
     void theReservationCannotBeEditedAfterAdmission() {
         cluster.kubectlApply(Yaml.pool("life-edit", "10.74.0.0/16", "10.74.0.1-10.74.0.5")).ok();
         cluster.kubectlApply(pod("edited", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-edit\"]}'", "{}")).ok();
