@@ -2,6 +2,7 @@ package dev.spinneret.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,5 +72,20 @@ class StatefulSetIT {
             assertEquals(3, Pods.allocated(cluster.client(), "sts-pool"));
         });
         assertEquals(before.get("db-0"), ips().get("db-0"), "ordinal 0 never moved");
+
+        // the pool annotation changes: the rolling update recreates db-2 first; it leaves sts-pool for sts-pool-2
+        cluster.kubectlApply(Yaml.pool("sts-pool-2", "10.61.0.0/16", "10.61.0.1-10.61.0.10")).ok();
+        String old2 = ips().get("db-2");
+        cluster.kubectlApply(Yaml.statefulSet("sts", "db", 3, "{\"ipv4\":[\"sts-pool-2\"]}")).ok();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            String now = ips().get("db-2");
+            assertTrue(now != null && now.startsWith("10.61.0."), "db-2 now has " + now);
+            assertFalse(Pods.ledger(cluster.client(), "sts-pool").startsWith(old2 + "=")
+                    || Pods.ledger(cluster.client(), "sts-pool").contains("," + old2 + "="), "the old address was released");
+            assertEquals(2, Pods.allocated(cluster.client(), "sts-pool"), "db-0 and db-1 keep theirs");
+            assertEquals(1, Pods.allocated(cluster.client(), "sts-pool-2"));
+        });
+        SpiderEndpoint moved = cluster.client().resources(SpiderEndpoint.class).inNamespace("sts").withName("db-2").get();
+        assertEquals("sts-pool-2", moved.getStatus().current.ips.get(0).ipv4Pool);
     }
 }
