@@ -72,5 +72,20 @@ class ConcurrentReservationIT {
         // the denial as a user creating the pod by hand sees it
         var r = cluster.kubectl("run", "by-hand", "-n", "bulk", "--image=nginx");
         assertTrue(r.code() != 0 && r.err().contains("exhausted (200 of 200 addresses allocated)"), r.err());
+
+        // what happened is visible in the service's Prometheus metrics (summed over both instances)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            StringBuilder all = new StringBuilder();
+            for (String port : cluster.spinneret.get("SPINNERET_HTTP_PORTS").split(" ")) {
+                all.append(BenchCluster.http("http://127.0.0.1:" + port + "/q/metrics"));
+            }
+            String m = all.toString();
+            for (String name : List.of("spinneret_admission_duration_seconds_bucket{outcome=\"allowed\",webhook=\"mutate-pod\"",
+                    "spinneret_reservations_total{outcome=\"reserved\"}", "spinneret_ledger_writes_total{pool=\"bulk\"}",
+                    "spinneret_denials_total{reason=\"Exhausted\"}", "spinneret_pool_total{pool=\"bulk\"} 200.0",
+                    "spinneret_pool_allocated{pool=\"bulk\"} 200.0")) {
+                assertTrue(m.contains(name), name + " missing from /q/metrics");
+            }
+        });
     }
 }
