@@ -76,7 +76,7 @@ class ConcurrentReservationIT {
         // what happened is visible in the service's Prometheus metrics (summed over both instances)
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             StringBuilder all = new StringBuilder();
-            for (String port : cluster.spinneret.get("SPINNERET_HTTP_PORTS").split(" ")) {
+            for (String port : cluster.service().get("SPINNERET_HTTP_PORTS").split(" ")) {
                 all.append(BenchCluster.http("http://127.0.0.1:" + port + "/q/metrics"));
             }
             String m = all.toString();

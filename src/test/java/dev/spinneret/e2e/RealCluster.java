@@ -56,6 +56,11 @@ public final class RealCluster {
         run(List.of(SCRIPTS.resolve("control-plane.sh").toString(), "stop", DIR.toString()), 60);
     }
 
+    /** The service's current ports and pids (re-read: a test may restart the service on other ports). */
+    public Map<String, String> service() {
+        return sourceEnv(DIR.resolve("spinneret/env"));
+    }
+
     public KubernetesClient client() {
         return client;
     }
