@@ -25,12 +25,10 @@ public final class RealCluster {
     private static RealCluster instance;
 
     final Map<String, String> env;
-    final Map<String, String> spinneret;
     final KubernetesClient client;
 
-    private RealCluster(Map<String, String> env, Map<String, String> spinneret) {
+    private RealCluster(Map<String, String> env) {
         this.env = env;
-        this.spinneret = spinneret;
         this.client = new KubernetesClientBuilder()
                 .withConfig(Config.fromKubeconfig(read(Path.of(env.get("KUBECONFIG"))))).build();
     }
@@ -42,7 +40,7 @@ public final class RealCluster {
             Map<String, String> env = sourceEnv(DIR.resolve("env"));
             run(List.of(SCRIPTS.resolve("spinneret-local.sh").toString(), "start", DIR.toString(), "2"), 300,
                     Map.of("SPINNERET_GC_ORPHAN_TTL", "10s", "SPINNERET_GC_INTERVAL", "5s"));
-            instance = new RealCluster(env, sourceEnv(DIR.resolve("spinneret/env")));
+            instance = new RealCluster(env);
         }
         return instance;
     }
