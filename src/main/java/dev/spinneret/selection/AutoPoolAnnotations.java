@@ -1,7 +1,6 @@
 package dev.spinneret.selection;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +16,6 @@ public final class AutoPoolAnnotations {
     public static final String RECLAIM = "ipam.spidernet.io/ippool-reclaim";
     static final String SUBNET_SHAPE = "{\"interface\":\"eth0\",\"ipv4\":[\"subnet-a\"],\"ipv6\":[\"subnet-b\"]}";
     static final String SUBNETS_SHAPE = "[" + SUBNET_SHAPE + ",{\"interface\":\"net1\",\"ipv4\":[\"subnet-c\"]}]";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private AutoPoolAnnotations() {
     }
@@ -110,19 +108,10 @@ public final class AutoPoolAnnotations {
     }
 
     private static JsonNode read(String key, String value, String shapeText) {
-        try {
-            JsonNode n = JSON.readTree(value);
-            if (n == null || n.isMissingNode()) {
-                throw shape(key, value, shapeText);
-            }
-            return n;
-        } catch (java.io.IOException e) {
-            throw shape(key, value, shapeText);
-        }
+        return IpamAnnotations.read(key, value, shapeText);
     }
 
     private static AnnotationException shape(String key, String value, String shapeText) {
-        return new AnnotationException("annotation " + key + " '" + value + "' is malformed; expected JSON like "
-                + shapeText);
+        return IpamAnnotations.shape(key, value, shapeText);
     }
 }

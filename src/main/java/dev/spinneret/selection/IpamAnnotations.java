@@ -160,7 +160,8 @@ public final class IpamAnnotations {
         return out;
     }
 
-    private static JsonNode read(String key, String value, String shape) {
+    /** Parses an annotation's JSON value; anything unreadable is refused quoting the value and the expected shape. */
+    static JsonNode read(String key, String value, String shape) {
         try {
             JsonNode n = JSON.readTree(value == null ? "" : value);
             if (n == null || n.isMissingNode()) {
@@ -172,7 +173,7 @@ public final class IpamAnnotations {
         }
     }
 
-    private static AnnotationException shape(String key, String value, String shape) {
+    static AnnotationException shape(String key, String value, String shape) {
         return new AnnotationException("annotation " + key + " '" + value + "' is malformed; expected JSON like "
                 + shape);
     }
