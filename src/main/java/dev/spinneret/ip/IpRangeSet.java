@@ -249,6 +249,45 @@ public final class IpRangeSet {
         return isEmpty() ? Optional.empty() : Optional.of(lastAddress(rangeCountInternal() - 1));
     }
 
+    /** The {@code n} lowest addresses of the set (all of it when it has fewer), without enumerating the rest. */
+    public IpRangeSet lowestAddresses(long n) {
+        List<IpRange> out = new ArrayList<>();
+        long left = n;
+        for (IpRange range : ranges()) {
+            if (left <= 0) {
+                break;
+            }
+            BigInteger size = range.size();
+            if (size.compareTo(BigInteger.valueOf(left)) <= 0) {
+                out.add(range);
+                left -= size.longValueExact();
+            } else {
+                out.add(IpRange.of(range.first(), range.first().plus(left - 1)));
+                left = 0;
+            }
+        }
+        return of(family, out);
+    }
+
+    /** The {@code n} highest addresses of the set (all of it when it has fewer). */
+    public IpRangeSet highestAddresses(long n) {
+        List<IpRange> out = new ArrayList<>();
+        long left = n;
+        List<IpRange> all = ranges();
+        for (int i = all.size() - 1; i >= 0 && left > 0; i--) {
+            IpRange range = all.get(i);
+            BigInteger size = range.size();
+            if (size.compareTo(BigInteger.valueOf(left)) <= 0) {
+                out.add(range);
+                left -= size.longValueExact();
+            } else {
+                out.add(IpRange.of(range.last().minus(left - 1), range.last()));
+                left = 0;
+            }
+        }
+        return of(family, out);
+    }
+
     /** True if {@code address} is in the set (false for an address of the other family). O(log ranges). */
     public boolean contains(IpAddress address) {
         if (address.family() != family) {

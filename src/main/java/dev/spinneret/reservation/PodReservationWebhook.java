@@ -8,6 +8,8 @@ import dev.spinneret.admission.AdmissionOutcome;
 import dev.spinneret.admission.AdmissionRequest;
 import dev.spinneret.admission.NamedAdmissionHandler;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import dev.spinneret.autopool.AutoPoolLabels;
+import dev.spinneret.autopool.AutoPools;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
@@ -17,6 +19,7 @@ import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.IpamAnnotations;
 import dev.spinneret.selection.PodFacts;
+import dev.spinneret.selection.SubnetAnnotations;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -55,6 +58,8 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
     ObjectMapper mapper;
     @Inject
     Reinvocations reinvocation;
+    @Inject
+    AutoPools autoPools;
 
     @Override
     public String webhookName() {
@@ -93,7 +98,12 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         Owner eventTarget = owner.kind() != null && !"Pod".equals(owner.kind()) ? owner : null;
         try {
             Namespace namespace = cache.namespace(ns).orElse(null);
-            List<InterfaceRequest> requests = requests(annotations, namespace);
+            AutoPools.Prepared auto = SubnetAnnotations.present(annotations)
+                    ? autoPools.prepare(owner, annotations, req.dryRun()) : null;
+            if (auto != null && !auto.notes().isEmpty()) {
+                return AdmissionOutcome.allowWarning(auto.notes()); // dry run before the pool exists
+            }
+            List<InterfaceRequest> requests = auto != null ? auto.requests() : requests(annotations, namespace);
             if (requests.isEmpty()) {
                 throw new ReservationDenied(403, "NoPool", "no IP pool applies to this pod: it has no "
                         + IpamAnnotations.IPPOOLS + " or " + IpamAnnotations.IPPOOL + " annotation, namespace " + ns
@@ -101,7 +111,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                         + " annotation, and no SpiderIPPool has spec.default: true");
             }
             String node = PodPinning.node(pod);
-            PodFacts facts = new PodFacts(ns, labels(pod.getMetadata().getLabels()),
+            PodFacts facts = new PodFacts(ns, AutoPoolLabels.selectionLabels(pod.getMetadata().getLabels(), owner),
                     namespace == null ? Map.of() : labels(namespace.getMetadata().getLabels()),
                     namespace == null ? Map.of() : labels(namespace.getMetadata().getAnnotations()), node,
                     node == null ? Map.of() : nodeLabels(node));
@@ -110,7 +120,8 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             SpiderEndpoint previous = sts ? statefulSets.current(ns, pod.getMetadata().getName(), direct) : null;
             String id = previous != null ? previous.getStatus().current.reservationID : expectedId;
             var slots = reservations.reserve(id, requests, facts,
-                    previous == null ? Map.of() : PodReservations.prior(previous), req.dryRun());
+                    previous == null ? Map.of() : PodReservations.prior(previous), req.dryRun(),
+                    auto == null ? Map.of() : auto.pools());
             if (sts && !req.dryRun()) {
                 try {
                     statefulSets.record(ns, pod.getMetadata().getName(), direct, owner, id, requests, slots, previous);

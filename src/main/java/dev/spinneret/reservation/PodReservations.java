@@ -62,8 +62,17 @@ public class PodReservations {
 
     public List<Slot> reserve(String reservationId, List<InterfaceRequest> requests, PodFacts pod,
             Map<String, Prior> prior, boolean dryRun) {
+        return reserve(reservationId, requests, pod, prior, dryRun, Map.of());
+    }
+
+    /** @param justWritten pools this request created or changed, newer than the informer's copies */
+    public List<Slot> reserve(String reservationId, List<InterfaceRequest> requests, PodFacts pod,
+            Map<String, Prior> prior, boolean dryRun, Map<String, SpiderIPPool> justWritten) {
         Map<String, PoolFacts> facts = new HashMap<>();
         for (SpiderIPPool p : cache.pools()) {
+            PoolFactsMapper.facts(p).ifPresent(f -> facts.put(f.name(), f));
+        }
+        for (SpiderIPPool p : justWritten.values()) {
             PoolFactsMapper.facts(p).ifPresent(f -> facts.put(f.name(), f));
         }
         List<Slot> done = new ArrayList<>();

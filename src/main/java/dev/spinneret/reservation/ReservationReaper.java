@@ -66,6 +66,8 @@ public class ReservationReaper {
     ObjectMapper mapper;
     @ConfigProperty(name = "spinneret.namespace", defaultValue = "spinneret-system")
     String namespace;
+    @Inject
+    dev.spinneret.autopool.AutoPoolReconciler autoPools;
     @ConfigProperty(name = "spinneret.gc.interval", defaultValue = "60s")
     Duration interval;
     @ConfigProperty(name = "spinneret.gc.orphan-ttl", defaultValue = "60s")
@@ -278,6 +280,7 @@ public class ReservationReaper {
             }
         }
         orphanSince.keySet().retainAll(seen);
+        autoPools.reconcile();
         releaseEmptySubnets();
         totals.register(totalRows, true);
         allocated.register(allocRows, true);

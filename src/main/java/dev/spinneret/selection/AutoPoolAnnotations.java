@@ -73,6 +73,12 @@ public final class AutoPoolAnnotations {
         }
     }
 
+    /** {@code ipam.spidernet.io/ippool-reclaim}: whether the pool goes when its workload goes (default true). */
+    public static boolean reclaim(Map<String, String> annotations) {
+        String v = annotations == null ? null : annotations.get(RECLAIM);
+        return v == null || !Set.of("false", "False", "FALSE", "0", "f", "F").contains(v.trim());
+    }
+
     private static String item(String key, String value, JsonNode it, String shapeText) {
         JsonNode iface = it.get("interface");
         String name = iface == null || iface.isNull() ? "eth0" : iface.asText("");

@@ -11,6 +11,7 @@ import java.util.Set;
 /**
  * Turns the pod's and namespace's {@code ipam.spidernet.io/*} annotations into per-interface requests, in
  * Spiderpool's precedence: pod {@code ippools} > pod {@code ippool} > namespace defaults > cluster default pools.
+ * (The subnet annotations, which come before all of these, are read by {@link SubnetAnnotations}.)
  * The first source present wins for every interface and family. Malformed values are refused, never guessed.
  */
 public final class IpamAnnotations {
@@ -40,12 +41,6 @@ public final class IpamAnnotations {
             Map<String, String> namespaceAnnotations, List<String> clusterDefaultsV4, List<String> clusterDefaultsV6) {
         Map<String, String> pod = podAnnotations == null ? Map.of() : podAnnotations;
         Map<String, String> ns = namespaceAnnotations == null ? Map.of() : namespaceAnnotations;
-        for (String key : List.of(SUBNETS, SUBNET)) {
-            if (pod.containsKey(key)) {
-                throw new AnnotationException("annotation " + key + " (automatic pools from a SpiderSubnet) is not"
-                        + " supported by this Spinneret version yet; use ipam.spidernet.io/ippool with a SpiderIPPool");
-            }
-        }
         if (pod.containsKey(IPPOOLS)) {
             return parseIppools(pod.get(IPPOOLS));
         }

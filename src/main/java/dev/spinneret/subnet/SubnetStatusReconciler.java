@@ -3,6 +3,7 @@ package dev.spinneret.subnet;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.autopool.AutoPoolLabels;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.api.v2beta1.SpiderSubnetStatus;
 import dev.spinneret.ip.IpRangeSet;
@@ -78,8 +79,9 @@ public class SubnetStatusReconciler implements Reconciler<SpiderSubnet> {
                 handed = handed.union(mine);
                 ObjectNode entry = mapper.createObjectNode();
                 mine.toStrings().forEach(entry.putArray("ips")::add);
-                String app = p.getMetadata().getLabels() == null ? null
-                        : p.getMetadata().getLabels().get("ipam.spidernet.io/owner-application-name");
+                // Spiderpool's application key, e.g. apps_v1_Deployment_default_nginx; only automatic pools have one
+                String app = p.getMetadata().getAnnotations() == null ? null
+                        : p.getMetadata().getAnnotations().get(AutoPoolLabels.APPLICATION);
                 if (app != null) {
                     entry.put("application", app);
                 }

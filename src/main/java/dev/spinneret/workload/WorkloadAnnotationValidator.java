@@ -8,17 +8,32 @@ import dev.spinneret.admission.NamedAdmissionHandler;
 import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.AutoPoolAnnotations;
 import dev.spinneret.selection.IpamAnnotations;
+import dev.spinneret.autopool.AutoPoolLabels;
+import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.Events;
+import dev.spinneret.cluster.Owner;
+import dev.spinneret.selection.SubnetAnnotations;
+import dev.spinneret.selection.SubnetRequest;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Validating webhook on Deployments, StatefulSets, ReplicaSets, DaemonSets, Jobs and CronJobs: malformed
  * {@code ipam.spidernet.io/*} annotations in the pod template are refused when the workload is applied, naming the
- * field, quoting the value and the expected shape — instead of every pod failing later.
+ * field, quoting the value and the expected shape — instead of every pod failing later. A workload that already has
+ * automatic pools may not change its subnet.
  */
 @ApplicationScoped
 public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
+    @Inject
+    ClusterCache cache;
+    @Inject
+    Events events;
+
     @Override
     public String webhookName() {
         return "validate-workload";
@@ -31,13 +46,12 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
         }
         boolean cronJob = "CronJob".equals(req.kind());
         String path = cronJob ? "spec.jobTemplate.spec.template.metadata.annotations" : "spec.template.metadata.annotations";
-        JsonNode template = cronJob ? req.object().at("/spec/jobTemplate/spec/template")
-                : req.object().at("/spec/template");
-        Map<String, String> annotations = new HashMap<>();
-        template.path("metadata").path("annotations").fields()
-                .forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> annotations = templateAnnotations(req.object(), cronJob);
         try {
             AutoPoolAnnotations.check(annotations);
+            if (req.isUpdate() && req.oldObject() != null) {
+                refuseSubnetChange(req, path, templateAnnotations(req.oldObject(), cronJob), annotations);
+            }
             if (annotations.keySet().stream().anyMatch(k -> k.equals(IpamAnnotations.IPPOOL)
                     || k.equals(IpamAnnotations.IPPOOLS))) {
                 // the same parser the pod webhook uses; cluster defaults do not matter for the shape check
@@ -53,5 +67,49 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
             throw AdmissionDenied.field(path, e.getMessage());
         }
         return AdmissionOutcome.allow();
+    }
+
+    private static Map<String, String> templateAnnotations(JsonNode workload, boolean cronJob) {
+        JsonNode template = cronJob ? workload.at("/spec/jobTemplate/spec/template") : workload.at("/spec/template");
+        Map<String, String> annotations = new HashMap<>();
+        template.path("metadata").path("annotations").fields()
+                .forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+        return annotations;
+    }
+
+    /**
+     * A workload with automatic pools keeps its subnet (Spiderpool refuses the change too): its pods' addresses,
+     * and the firewall rules written for them, come from that subnet. An Event on the workload says why.
+     */
+    private void refuseSubnetChange(AdmissionRequest req, String path, Map<String, String> before,
+            Map<String, String> after) {
+        List<SubnetRequest> was = SubnetAnnotations.requests(before);
+        List<SubnetRequest> now = SubnetAnnotations.requests(after);
+        if (was.isEmpty() || was.equals(now)) {
+            return;
+        }
+        String uid = req.object().at("/metadata/uid").asText("");
+        List<String> pools = cache.pools().stream()
+                .filter(p -> p.getMetadata().getLabels() != null
+                        && uid.equals(p.getMetadata().getLabels().get(AutoPoolLabels.UID)))
+                .map(p -> p.getMetadata().getName()).sorted().toList();
+        if (pools.isEmpty()) {
+            return;
+        }
+        String ns = req.object().at("/metadata/namespace").asText(req.namespace());
+        String name = req.object().at("/metadata/name").asText("");
+        Owner workload = new Owner(req.object().path("apiVersion").asText(), req.kind(), ns, name, uid);
+        String msg = workload + " has automatic pool(s) " + pools + " from " + describe(was) + "; an application's"
+                + " subnet cannot change (its pods' addresses and the rules written for them come from it). To move"
+                + " it: delete the workload (reclaimed pools go once its pods are gone) and create it again with the"
+                + " new subnet, or switch it to ipam.spidernet.io/ippool with pools you manage";
+        events.warning(workload, "ApplicationSubnetChanged", msg);
+        throw AdmissionDenied.field(path, msg);
+    }
+
+    private static String describe(List<SubnetRequest> requests) {
+        return requests.stream().map(r -> "interface " + r.iface() + ": " + (r.v4Subnet() == null ? ""
+                : "SpiderSubnet " + r.v4Subnet()) + (r.v4Subnet() != null && r.v6Subnet() != null ? ", " : "")
+                + (r.v6Subnet() == null ? "" : "SpiderSubnet " + r.v6Subnet())).collect(Collectors.joining("; "));
     }
 }

@@ -186,4 +186,19 @@ class IpRangeSetTest {
         assertEquals(v4("10.0.0.0-10.0.0.9").hashCode(), IpRangeSet.of(IpRange.parse("10.0.0.0-10.0.0.9")).hashCode());
         assertThrows(IllegalArgumentException.class, () -> IpRangeSet.ofAddresses(IpFamily.V6, List.of(IpAddress.parse("10.0.0.1"))));
     }
+
+    @Test
+    void lowestAndHighestAddressesTakeAcrossRangesWithoutEnumerating() {
+        IpRangeSet s = v4("10.0.0.1-10.0.0.3", "10.0.0.10", "10.0.0.20-10.0.0.29");
+        assertEquals(List.of("10.0.0.1-10.0.0.3", "10.0.0.10"), s.lowestAddresses(4).toStrings());
+        assertEquals(List.of("10.0.0.1-10.0.0.2"), s.lowestAddresses(2).toStrings());
+        assertEquals(List.of("10.0.0.27-10.0.0.29"), s.highestAddresses(3).toStrings());
+        assertEquals(List.of("10.0.0.10", "10.0.0.20-10.0.0.29"), s.highestAddresses(11).toStrings());
+        assertEquals(s, s.lowestAddresses(100));
+        assertTrue(s.highestAddresses(0).isEmpty());
+        IpRangeSet huge = IpRangeSet.of(Cidr.parse("fd00::/64"));
+        assertEquals(List.of("fd00::-fd00::4"), huge.lowestAddresses(5).toStrings());
+        assertEquals(List.of("fd00::ffff:ffff:ffff:fffe-fd00::ffff:ffff:ffff:ffff"),
+                huge.highestAddresses(2).toStrings());
+    }
 }
