@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.ip.IpAddress;
+import dev.spinneret.ip.IpFamily;
+import dev.spinneret.ip.IpRangeSet;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.HashSet;
@@ -120,5 +123,106 @@ class SeedWalkthroughIT {
             assertTrue(Pods.ipv4s(now).stream().allMatch(a -> a.startsWith("10.244.120.")));
         });
         assertTrue(ip.startsWith("10.244.120."));
+    }
+
+    static final String SEED_SUBNET = "ipam.spidernet.io/subnet: '{\"interface\":\"eth0\",\"ipv4\":[\"nginx-subnet-v4\"]}'";
+
+    static SpiderIPPool autoPool(String app) {
+        List<SpiderIPPool> pools = cluster.client().resources(SpiderIPPool.class)
+                .withLabel("ipam.spidernet.io/owner-application-name", app).list().getItems();
+        assertTrue(pools.size() <= 1, "one automatic pool per workload, found " + pools.size());
+        return pools.isEmpty() ? null : pools.get(0);
+    }
+
+    static IpRangeSet ips(SpiderIPPool p) {
+        return IpRangeSet.parse(IpFamily.V4, p.getSpec().ips);
+    }
+
+    static List<Pod> nginx() {
+        return cluster.client().pods().inNamespace("seed").withLabel("app", "nginx").list().getItems();
+    }
+
+    static void assertInside(SpiderIPPool pool, List<Pod> pods) {
+        for (Pod p : pods) {
+            String ip = Pods.ipv4(p);
+            assertTrue(ip != null && ips(pool).contains(IpAddress.parse(ip)), p.getMetadata().getName() + " has " + ip
+                    + ", outside " + pool.getMetadata().getName() + " " + pool.getSpec().ips);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void autoPoolIsCarvedFromTheSubnetForTheSeedsNginxDeployment() {
+        cluster.kubectlApply(Yaml.workload("Deployment", "seed", "nginx", 2, SEED_SUBNET,
+                "ipam.spidernet.io/ippool-ip-number: '+3'")).ok();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertEquals(2, nginx().size());
+            assertTrue(nginx().stream().allMatch(p -> Pods.ipv4(p) != null));
+        });
+        SpiderIPPool pool = autoPool("nginx");
+        String uid = cluster.client().apps().deployments().inNamespace("seed").withName("nginx").get().getMetadata()
+                .getUid();
+        String name = pool.getMetadata().getName();
+        assertEquals("auto-nginx-v4-eth0-" + uid.substring(uid.lastIndexOf('-') + 1), name);
+        assertTrue(name.matches("auto-nginx-v4-eth0-[0-9a-f]{12}"), name);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(
+                name + " 4 10.244.0.0/16 2 5 false false",
+                squash(cluster.kubectl("get", "sp", name, "--no-headers").ok().out())));
+        assertInside(pool, nginx());
+        assertEquals("nginx-subnet-v4", pool.getMetadata().getLabels().get("ipam.spidernet.io/owner-spider-subnet"));
+        assertEquals("Deployment", pool.getMetadata().getLabels().get("ipam.spidernet.io/owner-application-kind"));
+        assertEquals("+3", pool.getMetadata().getAnnotations().get("ipam.spidernet.io/ippool-ip-number"));
+        // the subnet counts what it handed to pools: the manual pool's 11 and the automatic pool's 5
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(
+                "nginx-subnet-v4 4 10.244.0.0/16 16 25602",
+                squash(cluster.kubectl("get", "ss", "nginx-subnet-v4", "--no-headers").ok().out())));
+        String controlled = cluster.client().resources(dev.spinneret.api.v2beta1.SpiderSubnet.class)
+                .withName("nginx-subnet-v4").get().getStatus().controlledIPPools;
+        assertTrue(controlled.contains("apps_v1_Deployment_seed_nginx"), controlled);
+
+        // a deleted pod's replacement gets an address from the same pool
+        Pod victim = nginx().get(0);
+        cluster.kubectl("delete", "pod", "-n", "seed", victim.getMetadata().getName()).ok();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            List<Pod> now = nginx();
+            assertEquals(2, now.size());
+            assertTrue(now.stream().noneMatch(p -> p.getMetadata().getName().equals(victim.getMetadata().getName())));
+            assertTrue(now.stream().allMatch(p -> Pods.ipv4(p) != null));
+            assertEquals(2, Pods.allocated(cluster.client(), name));
+        });
+        assertInside(autoPool("nginx"), nginx());
+    }
+
+    @Test
+    @Order(8)
+    void autoPoolGrowsAndShrinksWithReplicas() {
+        String name = autoPool("nginx").getMetadata().getName();
+        cluster.kubectl("scale", "deploy", "nginx", "-n", "seed", "--replicas", "3").ok();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertEquals(3, nginx().size());
+            assertTrue(nginx().stream().allMatch(p -> Pods.ipv4(p) != null));
+            assertEquals(name + " 4 10.244.0.0/16 3 6 false false",
+                    squash(cluster.kubectl("get", "sp", name, "--no-headers").ok().out()));
+        });
+        assertInside(autoPool("nginx"), nginx());
+
+        cluster.kubectl("scale", "deploy", "nginx", "-n", "seed", "--replicas", "1").ok();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertEquals(1, nginx().size());
+            assertEquals(name + " 4 10.244.0.0/16 1 4 false false",
+                    squash(cluster.kubectl("get", "sp", name, "--no-headers").ok().out()));
+        });
+        assertInside(autoPool("nginx"), nginx()); // the address in use was kept
+    }
+
+    @Test
+    @Order(9)
+    void deletingTheDeploymentReclaimsItsPool() {
+        cluster.kubectl("delete", "deploy", "nginx", "-n", "seed").ok();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertEquals(null, autoPool("nginx"));
+            assertEquals("nginx-subnet-v4 4 10.244.0.0/16 11 25602",
+                    squash(cluster.kubectl("get", "ss", "nginx-subnet-v4", "--no-headers").ok().out()));
+        });
     }
 }

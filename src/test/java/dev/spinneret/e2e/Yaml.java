@@ -95,4 +95,35 @@ final class Yaml {
                         image: postgres
                 """.formatted(name, ns, replicas, name, name, name, poolAnnotation);
     }
+
+    /** A workload (Deployment or StatefulSet) whose pod template carries the given annotation lines verbatim. */
+    static String workload(String kind, String ns, String name, int replicas, String... annotationLines) {
+        String annotations = String.join("\n", java.util.Arrays.stream(annotationLines).map(l -> "        " + l)
+                .toList());
+        return """
+                apiVersion: apps/v1
+                kind: %s
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  replicas: %d
+                %s
+                  selector:
+                    matchLabels:
+                      app: %s
+                  template:
+                    metadata:
+                      labels:
+                        app: %s
+                      annotations:
+                %s
+                    spec:
+                      containers:
+                      - name: app
+                        image: nginx
+                """.formatted(kind, name, ns, replicas,
+                kind.equals("StatefulSet") ? "  podManagementPolicy: Parallel\n  serviceName: " + name : "", name, name,
+                annotations);
+    }
 }
