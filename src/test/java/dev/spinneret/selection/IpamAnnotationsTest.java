@@ -74,9 +74,9 @@ class IpamAnnotationsTest {
     }
 
     @Test
-    void subnetAnnotationsAreRefusedUntilAutoPoolsExist() {
-        var e = assertThrows(AnnotationException.class, () -> req(Map.of(IpamAnnotations.SUBNET,
-                "{\"interface\":\"eth0\",\"ipv4\":[\"s\"]}"), Map.of()));
-        assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+    void subnetAnnotationsAreLeftToSubnetAnnotations() {
+        // the pod webhook reads subnet annotations first (SubnetAnnotations); the pool parser ignores them
+        assertEquals(List.of("default-v4"), req(Map.of(IpamAnnotations.SUBNET,
+                "{\"interface\":\"eth0\",\"ipv4\":[\"s\"]}"), Map.of()).get(0).ipv4());
     }
 }
