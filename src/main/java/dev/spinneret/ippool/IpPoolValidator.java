@@ -7,7 +7,9 @@ import dev.spinneret.admission.AdmissionRequest;
 import dev.spinneret.admission.NamedAdmissionHandler;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
+import dev.spinneret.autopool.AutoPoolLabels;
 import dev.spinneret.cluster.AdmissionGate;
+import dev.spinneret.cluster.OwnIdentity;
 import dev.spinneret.cluster.ClusterFootprints;
 import dev.spinneret.cluster.Footprint;
 import dev.spinneret.cluster.ReservationNames;
@@ -32,6 +34,8 @@ public class IpPoolValidator implements NamedAdmissionHandler {
     ClusterFootprints footprints;
     @Inject
     ReservationNames reservations;
+    @Inject
+    OwnIdentity identity;
 
     @Override
     public String webhookName() {
@@ -64,6 +68,7 @@ public class IpPoolValidator implements NamedAdmissionHandler {
         SelectorRules.check("spec.nodeAffinity", s.nodeAffinity, true);
         if (old != null) {
             guardAllocated(old, spec.usable());
+            guardAutomatic(req, old, spec.usable());
         }
         Footprint mine = new Footprint("SpiderIPPool", name(pool), spec.subnet(), spec.usable());
         gate.admit(mine, req.dryRun(), footprints::fresh, others -> OverlapRules.forPool(mine, others));
@@ -82,6 +87,29 @@ public class IpPoolValidator implements NamedAdmissionHandler {
             throw AdmissionDenied.field("spec.ips", "cannot remove " + String.join(",", lost.toStrings())
                     + " from SpiderIPPool " + name(old) + ": allocated (" + first + " is used by " + owner
                     + "); delete those pods first");
+        }
+    }
+
+    /**
+     * An automatic pool's addresses follow its workload; only Spinneret resizes it (as in Spiderpool, where they must
+     * equal what the subnet handed out). A user's edit would be undone or would break the sizing.
+     */
+    private void guardAutomatic(AdmissionRequest req, SpiderIPPool old, IpRangeSet newUsable) {
+        var labels = old.getMetadata().getLabels();
+        if (labels == null || !labels.containsKey(AutoPoolLabels.UID)) {
+            return;
+        }
+        var own = identity.username();
+        if (own.isEmpty() || own.get().equals(req.userName())) {
+            return;
+        }
+        AddressSpec before = AddressSpec.parse(old.getSpec().ipVersion, old.getSpec().subnet, old.getSpec().ips,
+                old.getSpec().excludeIPs, null, null);
+        if (!before.usable().equals(newUsable)) {
+            throw AdmissionDenied.field("spec.ips", "SpiderIPPool " + name(old) + " is the automatic pool of "
+                    + labels.get(AutoPoolLabels.KIND) + " " + labels.get(AutoPoolLabels.NAMESPACE) + "/"
+                    + labels.get(AutoPoolLabels.NAME) + "; its addresses follow the workload's replicas: change"
+                    + " ipam.spidernet.io/ippool-ip-number in its pod template instead");
         }
     }
 

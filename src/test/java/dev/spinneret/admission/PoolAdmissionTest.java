@@ -396,4 +396,26 @@ class PoolAdmissionTest {
         p.with("spec").put("ipVersion", v);
         return p;
     }
+
+    @Test
+    void onlySpinneretResizesAnAutomaticPool() throws Exception {
+        ObjectNode old = defaulted(pool("auto-nginx-v4-eth0-452e737e5e12", "10.244.0.0/16", "10.244.100.1-10.244.100.5"));
+        old.with("metadata").with("labels").put("ipam.spidernet.io/owner-application-uid", "u1")
+                .put("ipam.spidernet.io/owner-application-kind", "Deployment")
+                .put("ipam.spidernet.io/owner-application-namespace", "default")
+                .put("ipam.spidernet.io/owner-application-name", "nginx");
+        ObjectNode edited = old.deepCopy();
+        edited.with("spec").putArray("ips").add("10.244.100.1-10.244.100.9");
+        String byUser = review("SpiderIPPool", "UPDATE", edited, old, false);
+        post("validate-spiderippool", byUser).body("response.allowed", equalTo(false))
+                .body("response.status.message", allOf(containsString("spec.ips"), containsString("automatic pool of"
+                        + " Deployment default/nginx"), containsString("ippool-ip-number")));
+        String bySpinneret = byUser.replace("\"username\":\"admin\"",
+                "\"username\":\"system:serviceaccount:spinneret-system:spinneret\"");
+        post("validate-spiderippool", bySpinneret).body("response.allowed", equalTo(true));
+        ObjectNode relabelled = old.deepCopy();
+        relabelled.with("metadata").with("labels").put("team", "a");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", relabelled, old, false))
+                .body("response.allowed", equalTo(true));
+    }
 }
