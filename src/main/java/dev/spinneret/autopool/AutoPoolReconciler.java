@@ -2,6 +2,7 @@ package dev.spinneret.autopool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpRangeSet;
@@ -27,7 +28,8 @@ import org.jboss.logging.Logger;
  * <li>Workload still there: a pool larger than replicas + N (or N) gives back its highest free addresses; an address
  * a pod holds is never removed (the update is resourceVersion-conditional and the pool webhook refuses removing an
  * allocated address), so a pool whose pods have not gone yet stays larger until the next sweep.</li>
- * <li>Workload gone (or replaced by one with another UID) and {@code ippool-reclaim} true: the pool is deleted once
+ * <li>Workload gone (or replaced by one with another UID, or its pod template no longer names a subnet) and
+ * {@code ippool-reclaim} true: the pool is deleted once
  * its ledger is empty; its addresses return to the subnet. With reclaim false it stays for the next workload of the
  * same kind, namespace and name.</li>
  * </ul>
@@ -42,6 +44,8 @@ public class AutoPoolReconciler {
     ClusterCache cache;
     @Inject
     AutoPools autoPools;
+    @Inject
+    AdmissionGate gate;
     @ConfigProperty(name = "spinneret.auto-pool.default-ip-number", defaultValue = "+1")
     String defaultIpNumber;
 
@@ -72,8 +76,11 @@ public class AutoPoolReconciler {
         }
         String key = apiVersion + "/" + kind + "/" + ns + "/" + appName;
         GenericKubernetesResource w = workloads.computeIfAbsent(key, k -> get(apiVersion, kind, ns, appName));
+        JsonNode json = w == null ? null : client.getKubernetesSerialization().convertValue(w, JsonNode.class);
+        // gone, replaced by a namesake, being deleted, or moved off automatic pools (subnet annotation removed)
         boolean alive = w != null && AutoPoolLabels.labelValue(w.getMetadata().getUid())
-                .equals(AutoPools.label(cached, AutoPoolLabels.UID)) && w.getMetadata().getDeletionTimestamp() == null;
+                .equals(AutoPools.label(cached, AutoPoolLabels.UID)) && w.getMetadata().getDeletionTimestamp() == null
+                && WorkloadScale.wantsSubnet(kind, json);
         SpiderIPPool pool = client.resources(SpiderIPPool.class).withName(name).get();
         if (pool == null || pool.isMarkedForDeletion()) {
             return;
@@ -82,6 +89,7 @@ public class AutoPoolReconciler {
         if (!alive) {
             if ("true".equals(AutoPools.label(pool, AutoPoolLabels.RECLAIM)) && ledger.isEmpty()) {
                 client.resource(pool).delete(); // the finalizer goes once the ledger is empty (it is)
+                gate.forget("SpiderIPPool", name);
                 autoPools.count("delete");
                 LOG.infof("deleted SpiderIPPool %s: its %s %s/%s is gone and nothing is allocated; its addresses"
                         + " return to SpiderSubnet %s", name, kind, ns, appName,
@@ -89,8 +97,7 @@ public class AutoPoolReconciler {
             }
             return;
         }
-        OptionalInt replicas = WorkloadScale.replicas(apiVersion, kind,
-                client.getKubernetesSerialization().convertValue(w, JsonNode.class));
+        OptionalInt replicas = WorkloadScale.replicas(apiVersion, kind, json);
         int desired;
         try {
             desired = PoolSize.parse(AutoPools.annotation(pool), defaultIpNumber).desired(replicas, kind + " " + ns

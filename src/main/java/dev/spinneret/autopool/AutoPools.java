@@ -5,8 +5,10 @@ import dev.spinneret.api.v2beta1.SpiderApi;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
+import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
+import dev.spinneret.cluster.Footprint;
 import dev.spinneret.cluster.Owner;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ip.IpRangeSet;
@@ -65,6 +67,8 @@ public class AutoPools {
     Events events;
     @Inject
     MeterRegistry meters;
+    @Inject
+    AdmissionGate gate;
     @ConfigProperty(name = "spinneret.auto-pool.enabled", defaultValue = "true")
     boolean enabled;
     @ConfigProperty(name = "spinneret.auto-pool.default-ip-number", defaultValue = "+1")
@@ -133,6 +137,7 @@ public class AutoPools {
         SpiderSubnet subnet = client.resources(SpiderSubnet.class).withName(t.subnet()).get();
         AddressSpec subnetSpec = subnetSpec(t, subnet);
         boolean fresh = false;
+        String last = "";
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             SpiderIPPool pool = find(t.app(), t.iface(), t.family(), fresh);
             if (pool == null) {
@@ -161,6 +166,7 @@ public class AutoPools {
                     return update(pool, ips, t);
                 } catch (KubernetesClientException e) {
                     fresh = retryable(e, t);
+                    last = e.getMessage();
                 }
             } else {
                 if (dryRun) {
@@ -176,11 +182,13 @@ public class AutoPools {
                     return created;
                 } catch (KubernetesClientException e) {
                     fresh = retryable(e, t); // 409 AlreadyExists: another replica created it; read it next round
+                    last = e.getMessage();
                 }
             }
         }
         throw new ReservationDenied(503, "AutoPoolConflict", t.what() + " could not be sized after " + MAX_ATTEMPTS
-                + " attempts (concurrent changes to pools of SpiderSubnet " + t.subnet() + "); retry");
+                + " attempts (concurrent changes to pools of SpiderSubnet " + t.subnet() + "); retry. Last error: "
+                + last);
     }
 
     private AddressSpec subnetSpec(Target t, SpiderSubnet subnet) {
@@ -220,6 +228,14 @@ public class AutoPools {
         IpRangeSet free = subnet.usable().minus(reserved.of(subnet.family()));
         if (subnet.gateway() != null) {
             free = free.minus(IpRangeSet.ofAddresses(subnet.family(), List.of(subnet.gateway())));
+        }
+        if (fresh) {
+            // pools admitted moments ago (not yet listed) or deleted moments ago (claim not yet expired)
+            for (Footprint f : gate.recentClaims()) {
+                if (f.kind().equals("SpiderIPPool") && !except.equals(f.name()) && f.subnet().equals(subnet.subnet())) {
+                    free = free.minus(f.usable());
+                }
+            }
         }
         List<SpiderIPPool> all = fresh ? client.resources(SpiderIPPool.class).list().getItems() : cache.pools();
         for (SpiderIPPool p : all) {

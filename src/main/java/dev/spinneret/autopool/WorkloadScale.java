@@ -1,6 +1,7 @@
 package dev.spinneret.autopool;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spinneret.selection.IpamAnnotations;
 import java.util.OptionalInt;
 
 /**
@@ -31,6 +32,24 @@ final class WorkloadScale {
             return OptionalInt.of(parallel(spec.path("jobTemplate").path("spec")));
         }
         return OptionalInt.empty();
+    }
+
+    /**
+     * Whether the workload's pod template still asks for automatic pools; true for kinds without a known template
+     * (their pods are judged one by one at admission).
+     */
+    static boolean wantsSubnet(String kind, JsonNode object) {
+        JsonNode template = switch (kind) {
+            case "CronJob" -> object.at("/spec/jobTemplate/spec/template");
+            case "Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job", "ReplicationController" ->
+                    object.at("/spec/template");
+            default -> null;
+        };
+        if (template == null) {
+            return true;
+        }
+        JsonNode annotations = template.path("metadata").path("annotations");
+        return annotations.has(IpamAnnotations.SUBNET) || annotations.has(IpamAnnotations.SUBNETS);
     }
 
     private static int parallel(JsonNode jobSpec) {

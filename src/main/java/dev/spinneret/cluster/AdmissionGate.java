@@ -97,6 +97,44 @@ public class AdmissionGate {
         }
     }
 
+    /** Footprints admitted within the claim TTL, stored or not (callers choosing free addresses avoid them). */
+    public List<Footprint> recentClaims() {
+        ConfigMap cm = client.configMaps().inNamespace(namespace).withName(CLAIMS).get();
+        long now = clock.millis();
+        List<Footprint> out = new ArrayList<>();
+        for (Claim c : readClaims(cm)) {
+            if (now - c.at() < CLAIM_TTL_MS) {
+                Cidr cidr = Cidr.parse(c.cidr());
+                out.add(new Footprint(c.kind(), c.name(), cidr, IpRangeSet.parse(cidr.family(), c.usable())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Drops the claim of an object Spinneret itself just deleted, so its addresses can be handed out again at once
+     * instead of after the claim TTL. Best effort: a failure only delays reuse.
+     */
+    public void forget(String kind, String name) {
+        lock.lock();
+        try {
+            for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+                ConfigMap cm = client.configMaps().inNamespace(namespace).withName(CLAIMS).get();
+                List<Claim> claims = new ArrayList<>(readClaims(cm));
+                if (cm == null || !claims.removeIf(c -> c.kind().equals(kind) && c.name().equals(name))) {
+                    return;
+                }
+                if (writeClaims(cm, claims)) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            // the claim expires on its own
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private List<Claim> readClaims(ConfigMap cm) {
         if (cm == null || cm.getData() == null || cm.getData().get("claims") == null) {
             return List.of();

@@ -85,7 +85,7 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
             Map<String, String> after) {
         List<SubnetRequest> was = SubnetAnnotations.requests(before);
         List<SubnetRequest> now = SubnetAnnotations.requests(after);
-        if (was.isEmpty() || was.equals(now)) {
+        if (was.isEmpty() || now.isEmpty() || was.equals(now)) { // dropping the subnet moves off automatic pools
             return;
         }
         String uid = req.object().at("/metadata/uid").asText("");

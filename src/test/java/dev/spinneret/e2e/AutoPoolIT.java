@@ -139,6 +139,20 @@ class AutoPoolIT {
         assertTrue(r.err().contains("subnet cannot change") && r.err().contains("auto-a"), r.err());
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertTrue(cluster.kubectl("get", "events", "-n",
                 "auto", "--field-selector", "reason=ApplicationSubnetChanged").ok().out().contains("mover")));
+
+        // the documented way out: move the workload to a pool of the new subnet; the automatic pool is reclaimed
+        // (no kubelet here, so pods never become Ready and a rolling update would wait forever: scale to 0 first)
+        cluster.kubectlApply(Yaml.pool("mover-pool", "10.71.0.0/16", "10.71.0.150-10.71.0.160")).ok();
+        cluster.kubectl("scale", "deploy", "mover", "-n", "auto", "--replicas=0").ok();
+        await().atMost(Duration.ofSeconds(60)).until(() -> pods("mover").isEmpty());
+        cluster.kubectlApply(Yaml.workload("Deployment", "auto", "mover", 1,
+                "ipam.spidernet.io/ippool: '{\"ipv4\":[\"mover-pool\"]}'")).ok();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            List<Pod> pods = pods("mover");
+            assertEquals(1, pods.size());
+            assertTrue(Pods.ipv4(pods.get(0)).startsWith("10.71.0.1"), Pods.ipv4(pods.get(0)));
+            assertTrue(poolsOf("Deployment", "mover").isEmpty(), "the automatic pool was reclaimed");
+        });
         cluster.kubectl("delete", "deploy", "mover", "-n", "auto").ok();
     }
 
