@@ -21,7 +21,8 @@ if [[ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" ]]; then
 fi
 mkdir -p "$(dirname "$DIR")"
 "$HERE/control-plane.sh" start "$DIR"
-"$HERE/spinneret-local.sh" start "$DIR" 1
+# a short GC interval so the demo shows the automatic pool shrinking and being reclaimed within seconds
+SPINNERET_GC_INTERVAL="${SPINNERET_GC_INTERVAL:-3s}" "$HERE/spinneret-local.sh" start "$DIR" 1
 # shellcheck disable=SC1091
 source "$DIR/env"
 k() { say "kubectl $*"; "$KUBECTL" "$@"; }
@@ -30,8 +31,9 @@ apply() { say "kubectl apply -f - <<EOF"; cat; echo "EOF"; }
 cat <<'MSG'
 
 == The seed's walkthrough: "Spiderpool: A new option for Calico's fixed application IP" ==
-A SpiderSubnet for the environment, a manually specified SpiderIPPool, an application that takes its fixed
-addresses from it, and the protection the article asks for: overlapping pools are refused.
+A SpiderSubnet for the environment, an automatic pool that follows the nginx Deployment's replicas, a manually
+specified SpiderIPPool with an application that takes its fixed addresses from it, and the protection the article
+asks for: overlapping pools are refused.
 MSG
 
 SUBNET='apiVersion: spiderpool.spidernet.io/v2beta1
@@ -46,6 +48,65 @@ echo "$SUBNET" | apply; echo "$SUBNET" | "$KUBECTL" apply -f -
 sleep 2
 k get ss
 
+echo
+echo "== Automatically fix the IP pool for the application (annotation ipam.spidernet.io/subnet) =="
+AUTO='apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      annotations:
+        ipam.spidernet.io/ippool-ip-number: "+3"
+        ipam.spidernet.io/subnet: |-
+          {
+            "ipv4": ["nginx-subnet-v4"]
+          }
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+        imagePullPolicy: IfNotPresent
+        ports:
+        - name: http
+          containerPort: 80
+          protocol: TCP'
+echo "$AUTO" | apply; echo "$AUTO" | "$KUBECTL" apply -f -
+wait_pods() { # label count
+  for _ in $(seq 1 60); do
+    n=$("$KUBECTL" get pods -l "app=$1" -o json | python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin)["items"] if "ipam.spidernet.io/reserved-ips" in p["metadata"].get("annotations",{})))')
+    [[ "$n" -ge "$2" ]] && break
+    sleep 0.5
+  done
+}
+show_pods() { # label
+  "$KUBECTL" get po -l "app=$1" -o json | python3 -c '
+import json, sys
+print("%-32s %-8s %-16s %s" % ("NAME", "STATUS", "IP", "POOL"))
+for p in json.load(sys.stdin)["items"]:
+    r = json.loads(p["metadata"]["annotations"]["ipam.spidernet.io/reserved-ips"])["interfaces"][0]
+    print("%-32s %-8s %-16s %s" % (p["metadata"]["name"], p["status"].get("phase", ""), r["ipv4"].split("/")[0], r["ipv4Pool"]))'
+}
+wait_pods nginx 2
+say "kubectl get po -o wide"; show_pods nginx
+k get sp
+AUTOPOOL=$("$KUBECTL" get sp -l ipam.spidernet.io/owner-application-name=nginx -o name | sed -n 1p)
+k get "$AUTOPOOL" -o jsonpath='{.spec.ips}'; echo
+k scale deploy nginx --replicas 3
+wait_pods nginx 3
+sleep 1
+say "kubectl get po -o wide"; show_pods nginx
+k get sp
+
+echo
+echo "== Manually specify the IP pool (annotation ipam.spidernet.io/ippool) =="
 POOL='apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool
 metadata:
@@ -106,7 +167,7 @@ k get ss
 
 echo
 echo "== Restart a pod: its replacement gets an address from the same pool =="
-victim=$("$KUBECTL" get pods -l app=nginx-m -o name | head -1)
+victim=$("$KUBECTL" get pods -l app=nginx-m -o name | sed -n 1p)
 k delete "$victim" --wait=false
 sleep 3
 "$KUBECTL" get po -l app=nginx-m -o json | python3 -c '
@@ -128,9 +189,21 @@ spec:
 echo "$BAD" | apply; echo "$BAD" | "$KUBECTL" apply -f - || true
 
 echo
-echo "== Automatic pools from SpiderSubnet (ipam.spidernet.io/subnet) are not implemented yet: =="
-say "kubectl run auto --image=nginx --annotations='ipam.spidernet.io/subnet={\"ipv4\":[\"nginx-subnet-v4\"]}'"
-"$KUBECTL" run auto --image=nginx --annotations='ipam.spidernet.io/subnet={"ipv4":["nginx-subnet-v4"]}' || true
+echo
+echo "== Scale the automatic pool's application down and away: the pool shrinks, then returns to the subnet =="
+k scale deploy nginx --replicas 1
+for _ in $(seq 1 40); do
+  [[ "$("$KUBECTL" get "$AUTOPOOL" -o jsonpath='{.status.totalIPCount}')" == 4 ]] && break
+  sleep 0.5
+done
+k get sp
+k delete deploy nginx
+for _ in $(seq 1 60); do
+  "$KUBECTL" get "$AUTOPOOL" >/dev/null 2>&1 || break
+  sleep 0.5
+done
+k get sp
+k get ss
 
 if [[ "${SPINNERET_DEMO_KEEP:-0}" == 1 ]]; then
   echo; echo "control plane kept running: source $DIR/env; Ctrl-C to stop"
