@@ -30,8 +30,8 @@ class AutoPoolIT {
     @BeforeAll
     static void up() {
         cluster = RealCluster.get();
-        cluster.kubectlApply(Yaml.subnet("auto-a", "10.70.0.0/16", "10.70.0.1-10.70.0.200")).ok();
-        cluster.kubectlApply(Yaml.subnet("auto-b", "10.71.0.0/16", "10.71.0.1-10.71.0.200")).ok();
+        cluster.kubectlApply(Yaml.subnet("auto-a", "10.90.0.0/16", "10.90.0.1-10.90.0.200")).ok();
+        cluster.kubectlApply(Yaml.subnet("auto-b", "10.91.0.0/16", "10.91.0.1-10.91.0.200")).ok();
         cluster.kubectl("create", "namespace", "auto").ok();
         await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "auto")
                 .code() == 0);
@@ -142,7 +142,7 @@ class AutoPoolIT {
 
         // the documented way out: move the workload to a pool of the new subnet; the automatic pool is reclaimed
         // (no kubelet here, so pods never become Ready and a rolling update would wait forever: scale to 0 first)
-        cluster.kubectlApply(Yaml.pool("mover-pool", "10.71.0.0/16", "10.71.0.150-10.71.0.160")).ok();
+        cluster.kubectlApply(Yaml.pool("mover-pool", "10.91.0.0/16", "10.91.0.150-10.91.0.160")).ok();
         cluster.kubectl("scale", "deploy", "mover", "-n", "auto", "--replicas=0").ok();
         await().atMost(Duration.ofSeconds(60)).until(() -> pods("mover").isEmpty());
         cluster.kubectlApply(Yaml.workload("Deployment", "auto", "mover", 1,
@@ -150,7 +150,7 @@ class AutoPoolIT {
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             List<Pod> pods = pods("mover");
             assertEquals(1, pods.size());
-            assertTrue(Pods.ipv4(pods.get(0)).startsWith("10.71.0.1"), Pods.ipv4(pods.get(0)));
+            assertTrue(Pods.ipv4(pods.get(0)).startsWith("10.91.0.1"), Pods.ipv4(pods.get(0)));
             assertTrue(poolsOf("Deployment", "mover").isEmpty(), "the automatic pool was reclaimed");
         });
         cluster.kubectl("delete", "deploy", "mover", "-n", "auto").ok();
@@ -165,8 +165,8 @@ class AutoPoolIT {
                 && Pods.reservation(pods("twonic").get(0)) != null);
         var interfaces = Pods.reservation(pods("twonic").get(0)).get("interfaces");
         assertEquals(2, interfaces.size());
-        assertTrue(interfaces.get(0).get("ipv4").asText().startsWith("10.70."), interfaces.toString());
-        assertTrue(interfaces.get(1).get("ipv4").asText().startsWith("10.71."), interfaces.toString());
+        assertTrue(interfaces.get(0).get("ipv4").asText().startsWith("10.90."), interfaces.toString());
+        assertTrue(interfaces.get(1).get("ipv4").asText().startsWith("10.91."), interfaces.toString());
         assertTrue(interfaces.get(1).get("ipv4Pool").asText().matches("auto-twonic-v4-net1-[0-9a-f]{12}"));
         assertEquals(2, poolsOf("Deployment", "twonic").size());
         cluster.kubectl("delete", "deploy", "twonic", "-n", "auto").ok();
