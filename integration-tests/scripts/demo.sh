@@ -146,22 +146,12 @@ spec:
           containerPort: 80
           protocol: TCP'
 echo "$DEPLOY" | apply; echo "$DEPLOY" | "$KUBECTL" apply -f -
-for _ in $(seq 1 60); do
-  n=$("$KUBECTL" get pods -l app=nginx-m -o name | wc -l)
-  [[ "$n" -ge 2 ]] && break
-  sleep 0.5
-done
-sleep 2
+wait_pods nginx-m 2
 echo
 echo "(no scheduler or kubelet here: pods stay Pending, but each already has its address, reserved at admission)"
 k get po -o custom-columns='NAME:.metadata.name,STATUS:.status.phase,IP:.metadata.annotations.ipam\.spidernet\.io/reserved-ips' -l app=nginx-m
 say "kubectl get po -o wide   # the reserved IP of each pod, as the article shows it"
-"$KUBECTL" get po -l app=nginx-m -o json | python3 -c '
-import json, sys
-print("%-32s %-8s %-16s %s" % ("NAME", "STATUS", "IP", "POOL"))
-for p in json.load(sys.stdin)["items"]:
-    r = json.loads(p["metadata"]["annotations"]["ipam.spidernet.io/reserved-ips"])["interfaces"][0]
-    print("%-32s %-8s %-16s %s" % (p["metadata"]["name"], p["status"].get("phase", ""), r["ipv4"].split("/")[0], r["ipv4Pool"]))'
+show_pods nginx-m
 k get sp
 k get ss
 

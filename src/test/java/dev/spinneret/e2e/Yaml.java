@@ -44,29 +44,8 @@ final class Yaml {
     }
 
     static String deployment(String ns, String name, int replicas, String poolAnnotation) {
-        return """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  replicas: %d
-                  selector:
-                    matchLabels:
-                      app: %s
-                  template:
-                    metadata:
-                      labels:
-                        app: %s
-                      annotations:
-                        %s
-                    spec:
-                      containers:
-                      - name: nginx
-                        image: nginx
-                """.formatted(name, ns, replicas, name, name,
-                poolAnnotation == null ? "spinneret.dev/test: \"true\"" : "ipam.spidernet.io/ippool: '" + poolAnnotation + "'");
+        return workload("Deployment", ns, name, replicas, poolAnnotation == null ? "spinneret.dev/test: \"true\""
+                : "ipam.spidernet.io/ippool: '" + poolAnnotation + "'");
     }
 
     static String statefulSet(String ns, String name, int replicas, String poolAnnotation) {
