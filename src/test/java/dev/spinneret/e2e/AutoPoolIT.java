@@ -212,4 +212,37 @@ class AutoPoolIT {
         assertTrue(bare.err().contains("no controller"), bare.err());
         cluster.kubectl("delete", "pod", "op-b", "-n", "auto").ok();
     }
+
+    @Test
+    void jobPoolsAreSizedByParallelism() {
+        cluster.kubectlApply("""
+                apiVersion: batch/v1
+                kind: Job
+                metadata:
+                  name: batch
+                  namespace: auto
+                spec:
+                  parallelism: 3
+                  completions: 6
+                  template:
+                    metadata:
+                      labels:
+                        app: batch
+                      annotations:
+                        ipam.spidernet.io/subnet: '{"ipv4":["auto-a"]}'
+                        ipam.spidernet.io/ippool-ip-number: '+2'
+                    spec:
+                      restartPolicy: Never
+                      containers:
+                      - name: app
+                        image: busybox
+                """).ok();
+        await().atMost(Duration.ofSeconds(60)).until(() -> pods("batch").size() == 3
+                && pods("batch").stream().allMatch(p -> Pods.ipv4(p) != null));
+        SpiderIPPool pool = poolsOf("Job", "batch").get(0);
+        assertEquals(5, IpRangeSet.parse(IpFamily.V4, pool.getSpec().ips).sizeSaturatedLong(), "parallelism 3 + 2");
+        assertTrue(pods("batch").stream().allMatch(p -> inside(pool, Pods.ipv4(p))));
+        cluster.kubectl("delete", "job", "batch", "-n", "auto", "--cascade=foreground").ok();
+        await().atMost(Duration.ofSeconds(90)).until(() -> poolsOf("Job", "batch").isEmpty());
+    }
 }
