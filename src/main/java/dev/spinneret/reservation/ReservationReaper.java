@@ -249,9 +249,17 @@ public class ReservationReaper {
             long total = pool.getStatus() == null || pool.getStatus().totalIPCount == null ? 0
                     : pool.getStatus().totalIPCount;
             String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
-            AllocationLedger ledger = encoded == null || encoded.isEmpty()
-                    ? AllocationLedger.empty(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4)
-                    : AllocationLedger.decode(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4, encoded);
+            AllocationLedger ledger;
+            try {
+                ledger = encoded == null || encoded.isEmpty()
+                        ? AllocationLedger.empty(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4)
+                        : AllocationLedger.decode(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4, encoded);
+            } catch (RuntimeException e) {
+                // e.g. a pool still holding Spiderpool's JSON ledger during a migration: skip it, sweep the rest
+                LOG.warnf("SpiderIPPool %s: status.allocatedIPs is not a Spinneret ledger (%s); not swept", name,
+                        e.getMessage());
+                continue;
+            }
             totalRows.add(MultiGauge.Row.of(Tags.of("pool", name), total));
             allocRows.add(MultiGauge.Row.of(Tags.of("pool", name), ledger.size()));
             for (String id : ledger.reservationIds()) {
