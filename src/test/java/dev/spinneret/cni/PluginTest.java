@@ -238,6 +238,26 @@ class PluginTest {
     }
 
     @Test
+    void serverNameIsVerified() throws Exception {
+        api.addPod("default", "web-0", "uid-1", Fixtures.DUAL_STACK);
+        Path d = Files.createTempDirectory(dir, "names");
+        Path kc = FakeApiServer.writeKubeconfig(d, "https://localhost:" + api.port()); // SAN dns:localhost
+        String c = conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString());
+        assertEquals(0, run("ADD", "eth0", "web-0", "uid-1", c).rc);
+
+        String yaml = Files.readString(kc).replace("https://localhost:", "https://127.0.0.1:");
+        Files.writeString(kc, yaml.replace("    server: ", "    tls-server-name: localhost\n    server: "));
+        assertEquals(0, run("ADD", "eth0", "web-0", "uid-1", c).rc, "tls-server-name is what the certificate must match");
+
+        Files.writeString(kc, yaml.replace("    server: ", "    tls-server-name: api.example.com\n    server: "));
+        int before = api.requests.size();
+        Run wrong = run("ADD", "eth0", "web-0", "uid-1", c);
+        assertEquals(CniError.API_ERROR, wrong.code(), wrong.out);
+        assertTrue(wrong.json().get("msg").toString().contains("not valid for 'api.example.com'"), wrong.out);
+        assertEquals(before, api.requests.size(), "no request (and no token) is sent to a server with the wrong name");
+    }
+
+    @Test
     void clientCertificateAuthentication() throws Exception {
         for (String[] pair : new String[][]{{"rsa.crt", "rsa-pkcs1.key"}, {"ec.crt", "ec-sec1.key"}, {"rsa.crt", "rsa-pkcs8.key"}}) {
             byte[] crt = dev.spinneret.cni.kube.KubeConfigTest.res(pair[0]);

@@ -88,7 +88,9 @@ final class HttpClient11 implements AutoCloseable {
             if ("https".equals(base.getScheme())) {
                 SSLSocket t = (SSLSocket) ssl.getSocketFactory().createSocket(s, host(), port(), true);
                 SSLParameters p = t.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm(ssl == InsecureTrust.context() ? null : "HTTPS");
+                // no JDK endpoint identification: KubeClient's HostnameTrustManager verifies the server's name
+                // (unless insecure-skip-tls-verify), without the JDK's load of its whole cacerts file
+                p.setEndpointIdentificationAlgorithm(null);
                 p.setApplicationProtocols(new String[]{"http/1.1"});
                 String sni = tlsServerName != null && !tlsServerName.isEmpty() ? tlsServerName : null;
                 if (sni == null && !isIpLiteral(host())) sni = host();
