@@ -56,22 +56,33 @@ public final class FakeApiServer implements AutoCloseable {
      * verified client certificate replaces the bearer token, like kube-apiserver's x509 authenticator.
      */
     public FakeApiServer(java.security.cert.X509Certificate clientCa) throws Exception {
+        this(clientCa, null);
+    }
+
+    /**
+     * With {@code namedGroups}, the server accepts only these TLS key exchange groups (Java 20+ servers only), e.g.
+     * {@code secp256r1} like a FIPS-mode API server without X25519.
+     */
+    public FakeApiServer(java.security.cert.X509Certificate clientCa, String[] namedGroups) throws Exception {
         // like kube-apiserver (Go sets TCP_NODELAY); without it Nagle + delayed ACK add ~40 ms per response
         System.setProperty("sun.net.httpserver.nodelay", "true");
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
-        if (clientCa == null) {
-            server.setHttpsConfigurator(new HttpsConfigurator(TestTls.serverContext()));
-        } else {
-            javax.net.ssl.SSLContext ctx = TestTls.serverContext(clientCa);
-            server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
-                @Override
-                public void configure(com.sun.net.httpserver.HttpsParameters params) {
-                    javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
-                    p.setNeedClientAuth(true);
-                    params.setSSLParameters(p);
+        javax.net.ssl.SSLContext ctx = clientCa == null ? TestTls.serverContext() : TestTls.serverContext(clientCa);
+        server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
+                if (clientCa != null) p.setNeedClientAuth(true);
+                if (namedGroups != null) {
+                    try {
+                        javax.net.ssl.SSLParameters.class.getMethod("setNamedGroups", String[].class).invoke(p, (Object) namedGroups);
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException("named groups need a Java 20+ server", e);
+                    }
                 }
-            });
-        }
+                params.setSSLParameters(p);
+            }
+        });
         server.createContext("/", this::handle);
         server.setExecutor(pool);
         server.start();
