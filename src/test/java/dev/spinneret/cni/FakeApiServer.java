@@ -286,11 +286,28 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     /** Standalone mode for benchmarks: prints "port <n>" and serves one pod/pool fixture until killed. */
+    /**
+     * For bench-add.sh and build-dist.sh: serves a bench pod in a fresh JVM and writes DIR/spinneret.kubeconfig.
+     * Args: DIR [CLIENT_CERT_PEM CLIENT_KEY_PEM] (with a client certificate, it requires mTLS and the kubeconfig
+     * authenticates with that certificate instead of the bearer token).
+     */
     public static void main(String[] args) throws Exception {
-        FakeApiServer s = new FakeApiServer();
         Path dir = Path.of(args.length > 0 ? args[0] : ".");
         Files.createDirectories(dir);
-        s.writeKubeconfig(dir);
+        FakeApiServer s;
+        if (args.length >= 3) {
+            Path crt = Path.of(args[1]).toAbsolutePath();
+            Path key = Path.of(args[2]).toAbsolutePath();
+            java.security.cert.X509Certificate ca = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                    .getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(Files.readAllBytes(crt)));
+            s = new FakeApiServer(ca);
+            Path kc = s.writeKubeconfig(dir);
+            Files.writeString(kc, Files.readString(kc).replace("    token: " + TOKEN + "\n",
+                    "    client-certificate: " + crt + "\n    client-key: " + key + "\n"));
+        } else {
+            s = new FakeApiServer();
+            s.writeKubeconfig(dir);
+        }
         s.addPod("default", "bench", "uid-bench", Fixtures.DUAL_STACK);
         s.addPool("nginx-v4-ippool", "10.244.100.90=k2x9a0b1,.92=ab12cd34,10.244.101.1=zz99aa00");
         s.addPool("p6", "fd00::5=k2x9a0b1");
