@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
@@ -37,16 +36,14 @@ public final class KubeClient implements AutoCloseable {
 
     static SSLContext sslContext(KubeConfig c) throws GeneralSecurityException {
         KeyManager[] kms = null;
-        PrivateKey key = null;
         if (c.clientCertPem != null) {
             List<X509Certificate> chain = Pem.certificates(c.clientCertPem, "client certificate");
-            key = Pem.privateKey(c.clientKeyPem, "client key");
+            PrivateKey key = Pem.privateKey(c.clientKeyPem, "client key");
             // a direct key manager: a PKCS12 KeyStore would PBE-encrypt the key (10,000 PBKDF2 rounds) on every exec
             kms = new KeyManager[]{new ClientKeyManager(key, chain.toArray(new X509Certificate[0]))};
         }
         if (c.insecure) return InsecureTrust.create(kms);
         KeyStore ts = null;
-        PublicKey caKey = null;
         if (c.caPem != null) {
             ts = KeyStore.getInstance("PKCS12");
             try {
@@ -57,10 +54,8 @@ public final class KubeClient implements AutoCloseable {
             int n = 0;
             for (X509Certificate ca : Pem.certificates(c.caPem, "certificate authority")) {
                 ts.setCertificateEntry("ca" + n++, ca);
-                if (caKey == null) caKey = ca.getPublicKey();
             }
         }
-        if (TlsWarmup.p256Expected(caKey, key)) TlsWarmup.start();
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ts); // null: the runtime's default trust store, as before
         X509ExtendedTrustManager pkix = null;
