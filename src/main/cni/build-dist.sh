@@ -80,7 +80,7 @@ if [ "$ARCHIVE" = 1 ]; then
   export CNI_COMMAND=ADD CNI_CONTAINERID=train0 CNI_NETNS=/var/run/netns/train CNI_IFNAME=eth0 \
     CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench;K8S_POD_UID=uid-bench" CNI_PATH=/opt/cni/bin
   # same flags and the same (relative) class path as the launcher
-  FLAGS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)  # -Xshare:* conflicts with AOTCacheOutput
+  FLAGS=(-XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=12 -XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)  # -Xshare:* conflicts with AOTCacheOutput
   if [ "$FEATURE" -ge 25 ]; then
     (cd "$D" && ./jre/bin/java "${FLAGS[@]}" -XX:AOTCacheOutput=app.aot -cp spinneret-cni.jar dev.spinneret.cni.Main <<<"$CONF" >"$TRAIN/train.out" 2>"$TRAIN/train.err") || true
   else
@@ -93,7 +93,7 @@ if [ "$ARCHIVE" = 1 ]; then
   rm -f "$D"/*.config
   # verify the archive maps with the launcher's exact command line (fails loudly instead of silently falling back)
   if [ "$FEATURE" -ge 25 ]; then CHECK=(-XX:AOTMode=on -XX:AOTCache=app.aot); else CHECK=(-Xshare:on -XX:SharedArchiveFile=app.jsa); fi
-  (cd "$D" && CNI_COMMAND=VERSION ./jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData "${CHECK[@]}" \
+  (cd "$D" && CNI_COMMAND=VERSION ./jre/bin/java -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=12 -XX:+UseSerialGC -XX:-UsePerfData "${CHECK[@]}" \
      -Xlog:disable -Xlog:all=warning:stderr -cp spinneret-cni.jar dev.spinneret.cni.Main </dev/null >/dev/null) \
     || { echo "archive does not map" >&2; exit 1; }
 fi

@@ -56,22 +56,33 @@ public final class FakeApiServer implements AutoCloseable {
      * verified client certificate replaces the bearer token, like kube-apiserver's x509 authenticator.
      */
     public FakeApiServer(java.security.cert.X509Certificate clientCa) throws Exception {
+        this(clientCa, null);
+    }
+
+    /**
+     * With {@code namedGroups}, the server accepts only these TLS key exchange groups (Java 20+ servers only), e.g.
+     * {@code secp256r1} like a FIPS-mode API server without X25519.
+     */
+    public FakeApiServer(java.security.cert.X509Certificate clientCa, String[] namedGroups) throws Exception {
         // like kube-apiserver (Go sets TCP_NODELAY); without it Nagle + delayed ACK add ~40 ms per response
         System.setProperty("sun.net.httpserver.nodelay", "true");
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
-        if (clientCa == null) {
-            server.setHttpsConfigurator(new HttpsConfigurator(TestTls.serverContext()));
-        } else {
-            javax.net.ssl.SSLContext ctx = TestTls.serverContext(clientCa);
-            server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
-                @Override
-                public void configure(com.sun.net.httpserver.HttpsParameters params) {
-                    javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
-                    p.setNeedClientAuth(true);
-                    params.setSSLParameters(p);
+        javax.net.ssl.SSLContext ctx = clientCa == null ? TestTls.serverContext() : TestTls.serverContext(clientCa);
+        server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
+                if (clientCa != null) p.setNeedClientAuth(true);
+                if (namedGroups != null) {
+                    try {
+                        javax.net.ssl.SSLParameters.class.getMethod("setNamedGroups", String[].class).invoke(p, (Object) namedGroups);
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException("named groups need a Java 20+ server", e);
+                    }
                 }
-            });
-        }
+                params.setSSLParameters(p);
+            }
+        });
         server.createContext("/", this::handle);
         server.setExecutor(pool);
         server.start();
@@ -275,11 +286,28 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     /** Standalone mode for benchmarks: prints "port <n>" and serves one pod/pool fixture until killed. */
+    /**
+     * For bench-add.sh and build-dist.sh: serves a bench pod in a fresh JVM and writes DIR/spinneret.kubeconfig.
+     * Args: DIR [CLIENT_CERT_PEM CLIENT_KEY_PEM] (with a client certificate, it requires mTLS and the kubeconfig
+     * authenticates with that certificate instead of the bearer token).
+     */
     public static void main(String[] args) throws Exception {
-        FakeApiServer s = new FakeApiServer();
         Path dir = Path.of(args.length > 0 ? args[0] : ".");
         Files.createDirectories(dir);
-        s.writeKubeconfig(dir);
+        FakeApiServer s;
+        if (args.length >= 3) {
+            Path crt = Path.of(args[1]).toAbsolutePath();
+            Path key = Path.of(args[2]).toAbsolutePath();
+            java.security.cert.X509Certificate ca = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                    .getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(Files.readAllBytes(crt)));
+            s = new FakeApiServer(ca);
+            Path kc = s.writeKubeconfig(dir);
+            Files.writeString(kc, Files.readString(kc).replace("    token: " + TOKEN + "\n",
+                    "    client-certificate: " + crt + "\n    client-key: " + key + "\n"));
+        } else {
+            s = new FakeApiServer();
+            s.writeKubeconfig(dir);
+        }
         s.addPod("default", "bench", "uid-bench", Fixtures.DUAL_STACK);
         s.addPool("nginx-v4-ippool", "10.244.100.90=k2x9a0b1,.92=ab12cd34,10.244.101.1=zz99aa00");
         s.addPool("p6", "fd00::5=k2x9a0b1");

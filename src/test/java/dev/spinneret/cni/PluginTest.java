@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** End-to-end through {@link Main#execute} against the HTTPS fake API server (in-process, no netns). */
 class PluginTest {
@@ -235,6 +236,48 @@ class PluginTest {
         assertTrue(noToken.json().get("msg").toString().contains("cannot read tokenFile"), noToken.out);
         Files.writeString(d.resolve("token"), FakeApiServer.TOKEN + "\n");
         assertEquals(0, run("ADD", "eth0", "web-0", null, conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString())).rc);
+    }
+
+    @Test
+    void serverNameIsVerified() throws Exception {
+        api.addPod("default", "web-0", "uid-1", Fixtures.DUAL_STACK);
+        Path d = Files.createTempDirectory(dir, "names");
+        Path kc = FakeApiServer.writeKubeconfig(d, "https://localhost:" + api.port()); // SAN dns:localhost
+        String c = conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString());
+        assertEquals(0, run("ADD", "eth0", "web-0", "uid-1", c).rc);
+
+        String yaml = Files.readString(kc).replace("https://localhost:", "https://127.0.0.1:");
+        Files.writeString(kc, yaml.replace("    server: ", "    tls-server-name: localhost\n    server: "));
+        assertEquals(0, run("ADD", "eth0", "web-0", "uid-1", c).rc, "tls-server-name is what the certificate must match");
+
+        Files.writeString(kc, yaml.replace("    server: ", "    tls-server-name: api.example.com\n    server: "));
+        int before = api.requests.size();
+        Run wrong = run("ADD", "eth0", "web-0", "uid-1", c);
+        assertEquals(CniError.API_ERROR, wrong.code(), wrong.out);
+        assertTrue(wrong.json().get("msg").toString().contains("not valid for 'api.example.com'"), wrong.out);
+        assertEquals(before, api.requests.size(), "no request (and no token) is sent to a server with the wrong name");
+    }
+
+    /** Java 20+ only (the plugin offers only X25519 first where SSLParameters.setNamedGroups exists). */
+    @Test
+    void serverWithoutX25519IsRetriedWithTheDefaultGroups() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 20, "needs Java 20+ (SSLParameters.setNamedGroups)");
+        api.addPod("default", "web-0", "uid-1", Fixtures.DUAL_STACK);
+        String retry = "retrying with the default key exchange groups";
+        long logged = Files.exists(log) ? Files.size(log) : 0;
+        assertEquals(0, run("ADD", "eth0", "web-0", "uid-1", conf("1.0.0", "")).rc);
+        assertFalse(Files.readString(log).substring((int) logged).contains(retry), "X25519 is accepted at once");
+        try (FakeApiServer p256 = new FakeApiServer(null, new String[]{"secp256r1"})) {
+            p256.addPod("default", "web-0", "uid-1", Fixtures.V4_ONLY);
+            p256.addPool("nginx-v4-ippool", Fixtures.V4_LEDGER);
+            Path d = Files.createTempDirectory(dir, "p256");
+            Path kc = FakeApiServer.writeKubeconfig(d, p256.url());
+            logged = Files.size(log);
+            Run r = run("ADD", "eth0", "web-0", "uid-1", conf("1.0.0", "").replace(kubeconfig.toString(), kc.toString()));
+            assertEquals(0, r.rc, r.out);
+            assertTrue(Files.readString(log).substring((int) logged).contains(retry));
+            assertNotNull(p256.endpoint("default", "web-0"));
+        }
     }
 
     @Test

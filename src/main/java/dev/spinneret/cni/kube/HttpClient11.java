@@ -1,21 +1,26 @@
 package dev.spinneret.cni.kube;
 
+import dev.spinneret.cni.Log;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.util.List;
 import java.util.Locale;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
@@ -52,6 +57,7 @@ final class HttpClient11 implements AutoCloseable {
     private final SSLContext ssl;
     private final String tlsServerName;
     private final long deadlineNanos;
+    private boolean offerX25519Only = canOfferX25519Only();
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -80,6 +86,30 @@ final class HttpClient11 implements AutoCloseable {
     }
 
     private void connect() throws IOException {
+        if (!"https".equals(base.getScheme()) || !offerX25519Only) {
+            connect(false);
+            return;
+        }
+        try {
+            connect(true);
+        } catch (SSLException e) {
+            if (causedByCertificate(e)) throw e;
+            // e.g. a FIPS-mode server without X25519 (Go: handshake_failure alert; the JDK: unexpected_message):
+            // once more with the runtime's default groups
+            offerX25519Only = false;
+            Log.info("TLS handshake offering only x25519 failed (" + e.getMessage() + "); retrying with the default key exchange groups");
+            connect(false);
+        }
+    }
+
+    private static boolean causedByCertificate(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException) return true;
+        }
+        return false;
+    }
+
+    private void connect(boolean x25519Only) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
@@ -88,11 +118,14 @@ final class HttpClient11 implements AutoCloseable {
             if ("https".equals(base.getScheme())) {
                 SSLSocket t = (SSLSocket) ssl.getSocketFactory().createSocket(s, host(), port(), true);
                 SSLParameters p = t.getSSLParameters();
-                p.setEndpointIdentificationAlgorithm(ssl == InsecureTrust.context() ? null : "HTTPS");
+                // no JDK endpoint identification: KubeClient's HostnameTrustManager verifies the server's name
+                // (unless insecure-skip-tls-verify), without the JDK's load of its whole cacerts file
+                p.setEndpointIdentificationAlgorithm(null);
                 p.setApplicationProtocols(new String[]{"http/1.1"});
                 String sni = tlsServerName != null && !tlsServerName.isEmpty() ? tlsServerName : null;
                 if (sni == null && !isIpLiteral(host())) sni = host();
                 if (sni != null) p.setServerNames(List.of(new SNIHostName(sni)));
+                if (x25519Only) setNamedGroups(p, X25519_ONLY);
                 t.setSSLParameters(p);
                 t.setSoTimeout(remainingMillis());
                 t.startHandshake();
@@ -109,6 +142,35 @@ final class HttpClient11 implements AutoCloseable {
         socket = s;
         in = new BufferedInputStream(s.getInputStream(), 16384);
         out = s.getOutputStream();
+    }
+
+    /**
+     * Whether this runtime can offer only an X25519 key share ({@code SSLParameters.setNamedGroups}, Java 20+). By
+     * default the JDK sends two key shares, X25519 and secp256r1; on JDK 24+ the first secp256r1 operation in a JVM
+     * builds a precomputed table of the generator's multiples, which in a fresh JVM costs more than the rest of the
+     * handshake (docs/cni.md, "Measured start-up"). Every kube-apiserver (Go) supports and prefers X25519.
+     */
+    static boolean canOfferX25519Only() {
+        return SET_NAMED_GROUPS != null;
+    }
+
+    private static final String[] X25519_ONLY = {"x25519"};
+    private static final Method SET_NAMED_GROUPS = namedGroupsSetter();
+
+    private static Method namedGroupsSetter() {
+        try {
+            return SSLParameters.class.getMethod("setNamedGroups", String[].class);
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    private static void setNamedGroups(SSLParameters p, String[] groups) throws IOException {
+        try {
+            SET_NAMED_GROUPS.invoke(p, (Object) groups);
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot set TLS named groups", e);
+        }
     }
 
     private static boolean isIpLiteral(String h) {

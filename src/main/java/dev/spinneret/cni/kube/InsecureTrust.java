@@ -9,16 +9,9 @@ import javax.net.ssl.X509TrustManager;
 
 /** insecure-skip-tls-verify: true. Only for test clusters; logged as a warning. */
 final class InsecureTrust implements X509TrustManager {
-    private static SSLContext ctx;
-
-    static synchronized SSLContext context() {
-        return ctx;
-    }
-
-    static synchronized SSLContext create(javax.net.ssl.KeyManager[] kms) throws GeneralSecurityException {
+    static SSLContext create(javax.net.ssl.KeyManager[] kms) throws GeneralSecurityException {
         SSLContext c = SSLContext.getInstance("TLS");
         c.init(kms, new TrustManager[]{new InsecureTrust()}, null);
-        ctx = c;
         return c;
     }
 

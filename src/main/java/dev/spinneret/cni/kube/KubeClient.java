@@ -21,6 +21,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /** Just enough of a Kubernetes REST client for the CNI plugin: GET, POST, merge-PATCH of JSON objects. */
 public final class KubeClient implements AutoCloseable {
@@ -42,9 +43,9 @@ public final class KubeClient implements AutoCloseable {
             kms = new KeyManager[]{new ClientKeyManager(key, chain.toArray(new X509Certificate[0]))};
         }
         if (c.insecure) return InsecureTrust.create(kms);
-        TrustManager[] tms = null;
+        KeyStore ts = null;
         if (c.caPem != null) {
-            KeyStore ts = KeyStore.getInstance("PKCS12");
+            ts = KeyStore.getInstance("PKCS12");
             try {
                 ts.load(null, null);
             } catch (IOException e) {
@@ -54,13 +55,23 @@ public final class KubeClient implements AutoCloseable {
             for (X509Certificate ca : Pem.certificates(c.caPem, "certificate authority")) {
                 ts.setCertificateEntry("ca" + n++, ca);
             }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ts);
-            tms = tmf.getTrustManagers();
         }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts); // null: the runtime's default trust store, as before
+        X509ExtendedTrustManager pkix = null;
+        for (TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager) pkix = (X509ExtendedTrustManager) tm;
+        }
+        if (pkix == null) throw new GeneralSecurityException("no X.509 trust manager in this runtime");
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kms, tms, null);
+        ctx.init(kms, new TrustManager[]{new HostnameTrustManager(pkix, expectedServerName(c))}, null);
         return ctx;
+    }
+
+    /** The name the server certificate must be valid for: tls-server-name if set (also sent as SNI), else the URL's host. */
+    static String expectedServerName(KubeConfig c) {
+        if (c.tlsServerName != null && !c.tlsServerName.isEmpty()) return c.tlsServerName;
+        return c.server.getHost();
     }
 
     /** Presents the kubeconfig's client certificate whenever the server asks for one of a matching key type. */
