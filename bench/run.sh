@@ -14,6 +14,10 @@ if [[ "$bench" == WhereaboutsBench ]]; then
   wb="$(integration-tests/whereabouts-bin/build.sh)"
   export SPINNERET_WHEREABOUTS_BIN="$(sed -n 's/^BIN=//p' <<<"$wb")" SPINNERET_WHEREABOUTS_CRDS="$(sed -n 's/^CRDS=//p' <<<"$wb")"
   [[ -x target/cni-dist/spinneret ]] || src/main/cni/build-dist.sh >&2
+  # scenario 6 (optional, root only): Spiderpool cannot come from the Go module proxy (403); a dir with a build of
+  # spiderpool-agent + spiderpool + crds/ + VERSION from a source snapshot is used when present
+  sp="${SPINNERET_CACHE:-$HOME/.cache/spinneret}/bin/spiderpool-v1.2.1-a7fbd3b"
+  [[ -z "${SPINNERET_SPIDERPOOL_BIN_DIR:-}" && -x "$sp/spiderpool-agent" && "$(id -u)" == 0 ]] && export SPINNERET_SPIDERPOOL_BIN_DIR="$sp"
 fi
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
 exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/bench.cp)" "dev.spinneret.bench.$bench" "$@"

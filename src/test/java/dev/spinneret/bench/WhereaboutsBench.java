@@ -50,7 +50,15 @@ public final class WhereaboutsBench {
     static final String POOLS = "ippools.whereabouts.cni.cncf.io";
 
     /** One timed run: wall time and per-pod nanos (full path; for Spinneret also create and ADD alone). */
-    record Run(double perSec, long[] full, long[] create, long[] add, String load) {
+    record Run(double perSec, long[] full, long[] create, long[] addOnly, double cpuMsPerCall, String load) {
+        /** The plugin call alone (for Whereabouts and Spiderpool the whole timed part). */
+        long[] add() {
+            return addOnly[0] == 0 && create[0] == 0 ? full : addOnly;
+        }
+    }
+
+    interface Side {
+        Run run(int n, int c, String tag) throws Exception;
     }
 
     public static void main(String[] args) {
@@ -80,6 +88,7 @@ public final class WhereaboutsBench {
         Path wbBin = requiredPath("SPINNERET_WHEREABOUTS_BIN", "the whereabouts binary");
         Path crds = requiredPath("SPINNERET_WHEREABOUTS_CRDS", "whereabouts' doc/crds directory");
         List<String> plugin = spinneretPlugin();
+        Path spiderpoolDir = spiderpoolDir();
         Path work = Files.createTempDirectory("spn-wb-bench");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LIVE.forEach(Process::destroyForcibly); // Ctrl-C: no orphaned plugin processes
@@ -103,85 +112,94 @@ public final class WhereaboutsBench {
                 .replaceAll("(?s).*\"serverVersion\".*?\"gitVersion\":\\s*\"([^\"]+)\".*", "$1");
         KubernetesClient client = cluster.client(64);
         Bench b = new Bench(cluster, client, wbBin, plugin, kubeconfig, work);
+        Map<String, Side> sides = new LinkedHashMap<>();
+        sides.put("Whereabouts", b::whereabouts);
+        sides.put("Spinneret", b::spinneret);
+        String spiderpoolNote = spiderpoolDir == null ? "not run (SPINNERET_SPIDERPOOL_BIN_DIR unset)" : null;
+        if (spiderpoolDir != null) {
+            b.startSpiderpool(spiderpoolDir);
+            sides.put("Spiderpool", b::spiderpool);
+        }
 
-        // warm-up (not reported): the service's JIT, the API server's caches, the page cache of both binaries
-        b.whereabouts(Math.min(n, 50), 1, "warm");
-        b.spinneret(Math.min(n, 50), 1, "warm");
-
+        // warm-up (not reported): the service's JIT, the API server's caches, the page cache of the binaries
+        for (Side side : sides.values()) {
+            side.run(Math.min(n, 50), 1, "warm");
+        }
+        List<String> names = new ArrayList<>(sides.keySet());
         Map<String, List<Run>> results = new LinkedHashMap<>();
         StringBuilder rows = new StringBuilder();
         for (int round = 1; round <= rounds; round++) {
             for (int c : concurrency) {
-                String tag = "c" + c + "r" + round;
-                Run w;
-                Run s;
-                if (round % 2 == 1) { // alternate which goes first
-                    w = b.whereabouts(n, c, tag);
-                    s = b.spinneret(n, c, tag);
-                } else {
-                    s = b.spinneret(n, c, tag);
-                    w = b.whereabouts(n, c, tag);
+                for (int k = 0; k < names.size(); k++) { // rotate which side goes first
+                    String name = names.get((k + round - 1) % names.size());
+                    Run run = sides.get(name).run(n, c, "c" + c + "r" + round);
+                    results.computeIfAbsent(name + c, x -> new ArrayList<>()).add(run);
+                    String line = String.format(Locale.ROOT, "| %d | %d | %s | %d | %.1f | %s | %s | %s | %s | %s | %.0f ms | %s |%n",
+                            c, round, name, k + 1, run.perSec, ms(pct(run.full, 50)), ms(pct(run.full, 99)),
+                            name.equals("Spinneret") ? ms(pct(run.create, 50)) : "–", ms(pct(run.add(), 50)),
+                            ms(pct(run.add(), 95)), run.cpuMsPerCall, run.load);
+                    System.out.print(line);
+                    rows.append(line);
                 }
-                results.computeIfAbsent("w" + c, k -> new ArrayList<>()).add(w);
-                results.computeIfAbsent("s" + c, k -> new ArrayList<>()).add(s);
-                String line = String.format(Locale.ROOT,
-                        "| %d | %d | %s | %.1f | %s | %s | %.1f | %s | %s | %s | %s | %s | %.2f | %s / %s |%n", c, round,
-                        round % 2 == 1 ? "W, S" : "S, W", w.perSec, ms(pct(w.full, 50)), ms(pct(w.full, 99)), s.perSec,
-                        ms(pct(s.full, 50)), ms(pct(s.full, 99)), ms(pct(s.create, 50)), ms(pct(s.add, 50)),
-                        ms(pct(s.add, 95)), s.perSec / w.perSec, w.load, s.load);
-                System.out.print(line);
-                rows.append(line);
             }
         }
         String loadEnd = loadavg();
         double minutes = (System.nanoTime() - started) / 60e9;
 
-        StringBuilder r = new StringBuilder("# Whereabouts v0.9.2 and Spinneret, side by side (issue #7 scenarios 4 and 5)\n\n");
+        StringBuilder r = new StringBuilder("# Whereabouts v0.9.2 and Spinneret, side by side (issue #7 scenarios 4, 5 and 6)\n\n");
         r.append("Date ").append(LocalDate.now()).append("; machine: ").append(machine()).append("; load average (1/5/15 min) ")
                 .append(loadStart).append(" at start, ").append(loadEnd).append(" at end (")
                 .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min run, machine shared with other builds).\n\n")
                 .append("Versions: Kubernetes ").append(k8s).append(" (kube-apiserver, etcd 3.6.16, kube-controller-manager; ")
-                .append("no scheduler or kubelet), Whereabouts v0.9.2 (`").append(firstLine(Path.of(wbBin + "").getParent()
-                        .resolve(".stamp"))).append("`), Spinneret service (1 instance, Quarkus JVM, Java ")
-                .append(System.getProperty("java.version")).append("), Spinneret CNI plugin: ").append(pluginDescription(plugin))
+                .append("no scheduler or kubelet), Whereabouts v0.9.2 (`").append(firstLine(wbBin.getParent().resolve(".stamp")))
+                .append("`), Spinneret service (1 instance, Quarkus JVM, Java ").append(System.getProperty("java.version"))
+                .append("), Spinneret CNI plugin: ").append(pluginDescription(plugin)).append(", Spiderpool: ")
+                .append(spiderpoolNote != null ? spiderpoolNote : firstLine(spiderpoolDir.resolve("VERSION")))
                 .append(".\n\nCommand: `bench/run.sh WhereaboutsBench ").append(n).append(' ')
                 .append(String.join(",", concurrency.stream().map(String::valueOf).toList())).append(' ').append(rounds)
-                .append("`; N=").append(n).append(" pods per run, ").append(rounds).append(" rounds, after one unreported ")
-                .append(Math.min(n, 50)).append("-pod warm-up of each side.\n\n")
+                .append("`; N=").append(n).append(" pods per run, ").append(rounds).append(" round(s), after one unreported ")
+                .append(Math.min(n, 50)).append("-pod warm-up of each side; the side that goes first rotates every round.\n\n")
                 .append("What is timed (every plugin call is a fork/exec of the real binary, stdin = network config):\n")
                 .append("* **Whereabouts**: CNI ADD of its binary for N pod names, concurrency C, against a fresh range of exactly N ")
-                .append("addresses (`range` a /16 with `range_start`/`range_end`, the flat file `whereabouts.conf` naming the kubeconfig as the DaemonSet would; one IPPool per run, leader election on the ")
+                .append("addresses (`range` a /16 with `range_start`/`range_end`, the flat file `whereabouts.conf` naming the ")
+                .append("kubeconfig as the DaemonSet would; one IPPool per run, leader election on the ")
                 .append("`kube-system/whereabouts` Lease with the defaults 1500/1000/500 ms). v0.9.2's ADD does not read the pod ")
-                .append("and does not enter the netns, so no pods exist and `CNI_NETNS` is a dummy path. Allocations/s = N / wall ")
-                .append("time of the run; latency = wall time of one ADD.\n")
+                .append("and does not enter the netns, so no pods exist and `CNI_NETNS` is a dummy path.\n")
                 .append("* **Spinneret**: per pod, create the pod through the API (the webhook reserves from a SpiderIPPool of ")
                 .append("exactly N addresses) and then run the CNI plugin's ADD for it (GET pod, GET pool, confirm on the ")
-                .append("SpiderEndpoint). Allocations/s = N / wall time; *full path* = create + ADD of one pod; the ADD column ")
-                .append("alone is scenario 5.\n")
-                .append("* Not timed: namespace and pool set-up, and the clean-up between runs (Whereabouts' IPPools and ")
-                .append("OverlappingRangeIPReservations deleted, Spinneret's namespace deleted).\n\n")
+                .append("SpiderEndpoint). *Per pod* = create + ADD of one pod; the ADD columns alone are scenario 5.\n")
+                .append("* **Spiderpool** (scenario 6, only when run): its `spiderpool` plugin's ADD → `spiderpool-agent` over the ")
+                .append("agent's unix socket → pool status update + SpiderEndpoint, from a SpiderIPPool of exactly N addresses. ")
+                .append("The agent runs outside a pod on this host (kubeconfig, node name from the environment); the plugin ")
+                .append("insists on opening CNI_NETNS, so an empty network namespace is used. Its agent reads the pod, so the ")
+                .append("pods are created first (namespace labelled `spinneret.dev/ignore=true`, so Spinneret's webhook skips ")
+                .append("them) and that is **not** timed.\n")
+                .append("* allocations/s = N / wall time of the run. *plugin CPU/ADD* = user+sys CPU of the plugin processes ")
+                .append("(reaped children of the bench JVM) per call; daemons (Spinneret service, Spiderpool agent) are not in it.\n")
+                .append("* Not timed: namespace and pool set-up, and the clean-up between runs.\n\n")
                 .append("## Every run\n\n")
-                .append("| C | round | order | Whereabouts alloc/s | Whereabouts ADD p50 | Whereabouts ADD p99 | Spinneret alloc/s ")
-                .append("| Spinneret full path p50 | full path p99 | pod create p50 | Spinneret CNI ADD p50 | CNI ADD p95 ")
-                .append("| ratio S/W alloc/s | load 1 min (W / S) |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n").append(rows)
+                .append("| C | round | side | position | alloc/s | per pod p50 | per pod p99 | pod create p50 | ADD p50 | ADD p95 ")
+                .append("| plugin CPU/ADD | load 1 min |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n").append(rows)
                 .append("\n## Per concurrency (median over rounds, min–max in brackets; latencies pooled over all rounds)\n\n")
-                .append("| C | Whereabouts alloc/s | Spinneret alloc/s | ratio S/W (target ≥ 10×) | Whereabouts ADD p50 / p99 ")
-                .append("| Spinneret full path p50 / p99 | Spinneret CNI ADD p50 / p95 (scenario 5) |\n")
+                .append("| C | side | alloc/s | Spinneret / this | per pod p50 / p99 | ADD p50 / p95 | plugin CPU/ADD |\n")
                 .append("|---|---|---|---|---|---|---|\n");
         for (int c : concurrency) {
-            List<Run> w = results.get("w" + c);
-            List<Run> s = results.get("s" + c);
-            double wm = median(w);
-            double sm = median(s);
-            long[] wf = pooled(w, Run::full);
-            long[] sf = pooled(s, Run::full);
-            long[] sa = pooled(s, Run::add);
-            String ratio = String.format(Locale.ROOT, "%.2f× (%s)", sm / wm,
-                    sm / wm >= 10 ? "met" : String.format(Locale.ROOT, "missed by a factor of %.1f", 10 / (sm / wm)));
-            r.append(String.format(Locale.ROOT, "| %d | %.1f [%.1f–%.1f] | %.1f [%.1f–%.1f] | %s | %s / %s | %s / %s | %s / %s |%n",
-                    c, wm, min(w), max(w), sm, min(s), max(s), ratio, ms(pct(wf, 50)), ms(pct(wf, 99)),
-                    ms(pct(sf, 50)), ms(pct(sf, 99)), ms(pct(sa, 50)), ms(pct(sa, 95))));
+            double sm = median(results.get("Spinneret" + c));
+            for (String name : names) {
+                List<Run> runs = results.get(name + c);
+                double m = median(runs);
+                long[] full = pooled(runs, Run::full);
+                long[] add = pooled(runs, Run::add);
+                String ratio = name.equals("Spinneret") ? "–" : String.format(Locale.ROOT, "%.2f× (target ≥ 10×: %s)", sm / m,
+                        sm / m >= 10 ? "met" : String.format(Locale.ROOT, "missed by a factor of %.1f", 10 / (sm / m)));
+                r.append(String.format(Locale.ROOT, "| %d | %s | %.1f [%.1f–%.1f] | %s | %s / %s | %s / %s | %.0f ms |%n",
+                        c, name, m, min(runs), max(runs), ratio, ms(pct(full, 50)), ms(pct(full, 99)), ms(pct(add, 50)),
+                        ms(pct(add, 95)), runs.stream().mapToDouble(Run::cpuMsPerCall).average().orElse(0)));
+            }
+        }
+        r.append("\nSpinneret service after the run: ").append(cluster.serviceUsage()).append("\n");
+        if (b.agent != null) {
+            r.append("Spiderpool agent after the run: ").append(usage(b.agent.pid())).append("\n");
         }
         r.append("\nSpinneret service after the run: ").append(cluster.serviceUsage()).append("\n");
         Path out = Path.of("bench/results/" + LocalDate.now() + "-whereabouts-side-by-side.md");
@@ -201,6 +219,9 @@ public final class WhereaboutsBench {
         final Path kubeconfig;
         final Path work;
         int nextRange = 16;
+        Path spDir; // Spiderpool (scenario 6): binaries dir, or null when not run
+        String netns;
+        Process agent;
 
         Bench(BenchCluster cluster, KubernetesClient client, Path wbBin, List<String> plugin, Path kubeconfig, Path work) {
             this.cluster = cluster;
@@ -209,6 +230,103 @@ public final class WhereaboutsBench {
             this.plugin = plugin;
             this.kubeconfig = kubeconfig;
             this.work = work;
+        }
+
+        /**
+         * Starts Spiderpool's agent outside a pod (kubeconfig and node name from the environment) and makes the empty
+         * network namespace its plugin insists on opening. Its missing CRDs come from its chart; SpiderIPPool and
+         * SpiderEndpoint are the ones Spinneret installed (same group and version).
+         */
+        void startSpiderpool(Path dir) throws Exception {
+            spDir = dir;
+            try (var crds = Files.list(dir.resolve("crds"))) {
+                for (Path crd : crds.sorted().toList()) {
+                    cluster.kubectl(null, "apply", "-f", crd.toString()).ok();
+                }
+            }
+            netns = "spn-bench-" + ProcessHandle.current().pid();
+            runOk(List.of("ip", "netns", "add", netns));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    runOk(List.of("ip", "netns", "del", netns));
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }));
+            Path sock = work.resolve("spiderpool.sock");
+            Files.writeString(work.resolve("spiderpool-conf.yml"), """
+                    ipamUnixSocketPath: %s
+                    enableIPv4: true
+                    enableIPv6: false
+                    enableStatefulSet: true
+                    enableKubevirtStaticIP: false
+                    enableCleanOutdatedEndpoint: false
+                    enableSpiderSubnet: false
+                    enableAutoPoolForApplication: false
+                    enableIPConflictDetection: false
+                    enableGatewayDetection: false
+                    clusterSubnetDefaultFlexibleIPNumber: 0
+                    """.formatted(sock));
+            ProcessBuilder pb = new ProcessBuilder(dir.resolve("spiderpool-agent").toString(), "daemon", "--config-path",
+                    work.resolve("spiderpool-conf.yml").toString());
+            pb.environment().putAll(Map.of("KUBECONFIG", kubeconfig.toString(), "SPIDERPOOL_NODE_NAME", "bench-node",
+                    "SPIDERPOOL_POD_NAMESPACE", "kube-system", "SPIDERPOOL_POD_NAME", "spiderpool-agent-bench",
+                    // what the chart sets; without it every pool is filtered out for eth0 ("cluster-network multus isn't set")
+                    "MULTUS_CLUSTER_NETWORK", "kube-system/bench-net", "SPIDERPOOL_LOG_LEVEL", "error",
+                    "SPIDERPOOL_HEALTH_PORT", String.valueOf(freePort()),
+                    "SPIDERPOOL_METRIC_HTTP_PORT", String.valueOf(freePort()),
+                    "SPIDERPOOL_GOPS_LISTEN_PORT", String.valueOf(freePort())));
+            pb.redirectErrorStream(true).redirectOutput(work.resolve("spiderpool-agent.log").toFile());
+            agent = pb.start();
+            LIVE.add(agent);
+            for (int i = 0; i < 300 && !Files.exists(sock); i++) {
+                if (!agent.isAlive()) {
+                    throw new IllegalStateException("spiderpool-agent exited: " + Files.readString(work.resolve("spiderpool-agent.log")));
+                }
+                Thread.sleep(100);
+            }
+            if (!Files.exists(sock)) {
+                throw new IllegalStateException("spiderpool-agent did not open " + sock + " within 30 s");
+            }
+        }
+
+        /** Spiderpool's ADD (plugin → agent over its unix socket → pool status + SpiderEndpoint); pods made first. */
+        Run spiderpool(int n, int c, String tag) throws Exception {
+            String ns = "sps-" + tag;
+            cluster.preparePool(ns, n);
+            cluster.namespace(ns, ns);
+            cluster.kubectl(null, "label", "namespace", ns, "spinneret.dev/ignore=true").ok(); // Spinneret's webhook skips it
+            // Spinneret stores its compact ledger in status.allocatedIPs ("" when empty); Spiderpool's agent wants JSON
+            // there and fails on "" ("unexpected end of JSON input"), so this pool starts with no ledger at all
+            cluster.kubectl(null, "patch", "spiderippool", ns, "--subresource=status", "--type=merge", "-p",
+                    "{\"status\":{\"allocatedIPs\":null}}").ok();
+            String[] uid = new String[n];
+            timed(n, c, i -> {
+                uid[i] = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("p" + i)
+                        .withNamespace(ns).endMetadata().withNewSpec().addNewContainer().withName("c")
+                        .withImage("nginx").endContainer().endSpec().build()).create().getMetadata().getUid();
+                return new long[3];
+            }, "");
+            String conf = """
+                    {"cniVersion":"0.3.1","name":"sp-bench","type":"macvlan","master":"none",
+                     "ipam":{"type":"spiderpool","ipam_unix_socket_path":"%s","default_ipv4_ippool":["%s"],
+                      "log_file_path":"%s","log_level":"error"}}
+                    """.formatted(work.resolve("spiderpool.sock"), ns, work.resolve("spiderpool-cni.log"));
+            String load = loadavg().split(" ")[0];
+            Run run = timed(n, c, i -> {
+                long t0 = System.nanoTime();
+                cni(List.of(spDir.resolve("spiderpool").toString()), conf, "sp-" + tag + "-" + i,
+                        "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=p" + i + ";K8S_POD_UID=" + uid[i],
+                        "/var/run/netns/" + netns);
+                return new long[] { System.nanoTime() - t0, 0, 0 };
+            }, load);
+            String count = cluster.kubectl(null, "get", "spiderippool", ns, "-o", "jsonpath={.status.allocatedIPCount}").ok()
+                    .out().trim();
+            if (!count.equals(String.valueOf(n))) {
+                throw new IllegalStateException("Spiderpool's pool " + ns + " holds " + count + " allocations, not " + n);
+            }
+            cluster.deleteNamespace(ns);
+            return run;
         }
 
         Run whereabouts(int n, int c, String tag) throws Exception {
@@ -273,6 +391,7 @@ public final class WhereaboutsBench {
             ExecutorService ex = Executors.newFixedThreadPool(c);
             long[][] t = new long[n][];
             List<Future<?>> fs = new ArrayList<>();
+            double cpu0 = childCpuMs();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 int k = i;
@@ -289,14 +408,18 @@ public final class WhereaboutsBench {
                 ex.shutdownNow();
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            return new Run(n / secs, column(t, 0), column(t, 1), column(t, 2), load);
+            return new Run(n / secs, column(t, 0), column(t, 1), column(t, 2), (childCpuMs() - cpu0) / n, load);
         }
 
         /** One CNI ADD as a runtime does it; fails the run unless the result carries an address. */
         void cni(List<String> cmd, String conf, String containerId, String cniArgs) throws Exception {
+            cni(cmd, conf, containerId, cniArgs, "/var/run/netns/spn-bench-unused");
+        }
+
+        void cni(List<String> cmd, String conf, String containerId, String cniArgs, String netnsPath) throws Exception {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().putAll(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", containerId,
-                    "CNI_NETNS", "/var/run/netns/spn-bench-unused", "CNI_IFNAME", "eth0",
+                    "CNI_NETNS", netnsPath, "CNI_IFNAME", "eth0",
                     "CNI_PATH", work.toString(), "CNI_ARGS", cniArgs));
             pb.redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("plugins.stderr").toFile()));
             Process p = pb.start();
@@ -316,6 +439,43 @@ public final class WhereaboutsBench {
                 p.destroyForcibly();
                 LIVE.remove(p);
             }
+        }
+    }
+
+    /** CPU of reaped child processes (cutime + cstime of this JVM), ms. */
+    static double childCpuMs() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/self/stat")).split("\\) ")[1].split(" ");
+            return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10.0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Peak RSS and CPU seconds of a live process, from /proc. */
+    static String usage(long pid) {
+        try {
+            String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+            Matcher m = Pattern.compile("VmHWM:\\s+(\\d+) kB").matcher(status);
+            String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
+            return "pid " + pid + ": peak RSS " + (m.find() ? Long.parseLong(m.group(1)) / 1024 + " MiB" : "?") + ", CPU "
+                    + (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0 + " s";
+        } catch (IOException | RuntimeException e) {
+            return "pid " + pid + ": unavailable";
+        }
+    }
+
+    static void runOk(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 
@@ -363,6 +523,28 @@ public final class WhereaboutsBench {
                     + (v == null ? "nothing" : "\"" + v + "\""));
         }
         return Path.of(v).toAbsolutePath();
+    }
+
+    /** Scenario 6 (optional): a dir with spiderpool-agent, spiderpool, crds/ and VERSION; needs root (netns). */
+    static Path spiderpoolDir() throws IOException {
+        String v = System.getenv("SPINNERET_SPIDERPOOL_BIN_DIR");
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        Path d = Path.of(v).toAbsolutePath();
+        for (String f : List.of("spiderpool-agent", "spiderpool")) {
+            if (!Files.isExecutable(d.resolve(f))) {
+                throw new IllegalArgumentException("SPINNERET_SPIDERPOOL_BIN_DIR=" + v + " lacks an executable " + f);
+            }
+        }
+        if (!Files.isDirectory(d.resolve("crds"))) {
+            throw new IllegalArgumentException("SPINNERET_SPIDERPOOL_BIN_DIR=" + v + " lacks crds/");
+        }
+        if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+            throw new IllegalArgumentException("Spiderpool's plugin opens CNI_NETNS, so the bench needs root for "
+                    + "`ip netns add`; unset SPINNERET_SPIDERPOOL_BIN_DIR to skip it");
+        }
+        return d;
     }
 
     /** target/cni-dist's launcher when built (src/main/cni/build-dist.sh), else the plain jar on this JVM. */
