@@ -213,7 +213,6 @@ public final class WhereaboutsBench {
         if (b.agent != null) {
             r.append("Spiderpool agent after the run: ").append(usage(b.agent.pid())).append("\n");
         }
-        r.append("\nSpinneret service after the run: ").append(cluster.serviceUsage()).append("\n");
         Path out = Path.of("bench/results/" + LocalDate.now() + "-whereabouts-side-by-side.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, r.toString());
@@ -341,6 +340,11 @@ public final class WhereaboutsBench {
                 throw new IllegalStateException("Spiderpool's pool " + ns + " holds " + count + " allocations, not " + n);
             }
             cluster.deleteNamespace(ns);
+            // Spinneret's garbage-collection sweep refuses a pool whose ledger is in Spiderpool's JSON form (and the
+            // whole sweep with it): empty the ledger again and drop the pool
+            cluster.kubectl(null, "patch", "spiderippool", ns, "--subresource=status", "--type=merge", "-p",
+                    "{\"status\":{\"allocatedIPs\":null,\"allocatedIPCount\":0}}").ok();
+            cluster.kubectl(null, "delete", "spiderippool", ns, "--wait=false").ok();
             return run;
         }
 
