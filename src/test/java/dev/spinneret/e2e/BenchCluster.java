@@ -63,7 +63,12 @@ public final class BenchCluster {
         return new KubernetesClientBuilder().withConfig(c).build();
     }
 
-    RealCluster.Result kubectl(String stdin, String... args) {
+    /** A value from the control plane's env file (KUBECONFIG, KUBECTL, API_PORT, …). */
+    public String env(String key) {
+        return env.get(key);
+    }
+
+    public RealCluster.Result kubectl(String stdin, String... args) {
         List<String> cmd = new java.util.ArrayList<>(List.of(env.get("KUBECTL")));
         cmd.addAll(List.of(args));
         return RealCluster.exec(cmd, stdin, Map.of("KUBECONFIG", env.get("KUBECONFIG")), 300);
