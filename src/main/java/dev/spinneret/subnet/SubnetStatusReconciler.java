@@ -4,29 +4,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.autopool.AutoPoolLabels;
+import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.api.v2beta1.SpiderSubnetStatus;
 import dev.spinneret.ip.IpRangeSet;
 import dev.spinneret.ippool.AddressSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * Keeps SpiderSubnet status in step: {@code totalIPCount} (its usable addresses), {@code allocatedIPCount} (addresses
@@ -41,16 +38,12 @@ public class SubnetStatusReconciler implements Reconciler<SpiderSubnet> {
     KubernetesClient client;
     @Inject
     ObjectMapper mapper;
+    @Inject
+    ClusterCache cache;
 
     @Override
     public List<EventSource<?, SpiderSubnet>> prepareEventSources(EventSourceContext<SpiderSubnet> context) {
-        var config = InformerEventSourceConfiguration.from(SpiderIPPool.class, SpiderSubnet.class)
-                .withSecondaryToPrimaryMapper(pool -> context.getPrimaryCache().list()
-                        .filter(s -> s.getSpec() != null && pool.getSpec() != null
-                                && Objects.equals(s.getSpec().subnet, pool.getSpec().subnet))
-                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
-                .build();
-        return List.of(new InformerEventSource<>(config, context));
+        return List.of(new PoolSpecEvents(cache, context));
     }
 
     @Override
