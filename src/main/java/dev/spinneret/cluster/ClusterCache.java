@@ -6,6 +6,7 @@ import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,11 +40,12 @@ public class ClusterCache {
         if (pools != null) {
             return;
         }
-        pools = client.resources(SpiderIPPool.class).runnableInformer(0);
+        pools = resilient(client.resources(SpiderIPPool.class).runnableInformer(0));
         pools.addEventHandler(fanOut(poolHandlers));
         pools.start();
-        namespaces = client.namespaces().inform();
-        pods = client.pods().inAnyNamespace().runnableInformer(0);
+        namespaces = resilient(client.namespaces().runnableInformer(0));
+        namespaces.start();
+        pods = resilient(client.pods().inAnyNamespace().runnableInformer(0));
         pods.addIndexers(Map.of(BY_RESERVATION, p -> {
             String id = p.getMetadata().getLabels() == null ? null
                     : p.getMetadata().getLabels().get(IpamAnnotations.RESERVATION_LABEL);
@@ -51,12 +53,28 @@ public class ClusterCache {
         }));
         pods.addEventHandler(fanOut(podHandlers));
         pods.start();
-        endpoints = client.resources(SpiderEndpoint.class).inAnyNamespace().runnableInformer(0);
+        endpoints = resilient(client.resources(SpiderEndpoint.class).inAnyNamespace().runnableInformer(0));
         endpoints.addIndexers(Map.of(BY_RESERVATION, e -> e.getStatus() == null || e.getStatus().current == null
                 || e.getStatus().current.reservationID == null ? List.of()
                         : List.of(e.getStatus().current.reservationID)));
         endpoints.start();
         LOG.info("informers started for SpiderIPPools, Namespaces, Pods and SpiderEndpoints");
+    }
+
+    /**
+     * An informer that keeps retrying after any API error, including one during its first list: fabric8's default
+     * gives up on a failed first list ("listSyncAndWatch failed ... will stop"), which left a freshly started
+     * replica unready for good after one dropped connection. Retries back off inside the informer.
+     */
+    public static <T> SharedIndexInformer<T> resilient(SharedIndexInformer<T> informer) {
+        return informer.exceptionHandler((started, t) -> {
+            if (ExceptionHandler.isDeserializationException(t)) {
+                LOG.errorf(t, "informer cannot read an object; not retrying");
+                return false;
+            }
+            LOG.warnf("informer list/watch failed (%s); retrying", t.getMessage());
+            return true;
+        });
     }
 
     /** One informer handler that forwards every event to the handlers registered (possibly later) in {@code to}. */

@@ -22,7 +22,9 @@ public class ReservedAddresses {
     private volatile SharedIndexInformer<SpiderReservedIP> informer;
 
     void start() {
-        informer = client.resources(SpiderReservedIP.class).inform();
+        informer = dev.spinneret.cluster.ClusterCache.resilient(client.resources(SpiderReservedIP.class)
+                .runnableInformer(0));
+        informer.start();
     }
 
     boolean synced() {
