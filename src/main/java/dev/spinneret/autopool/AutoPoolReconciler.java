@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.Events;
+import dev.spinneret.cluster.Owner;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpRangeSet;
 import dev.spinneret.selection.AutoPoolSizing;
@@ -45,6 +47,8 @@ public class AutoPoolReconciler {
     AutoPools autoPools;
     @Inject
     AdmissionGate gate;
+    @Inject
+    Events events;
     @ConfigProperty(name = "spinneret.auto-pool.default-ip-number", defaultValue = "+1")
     String defaultIpNumber;
 
@@ -115,6 +119,10 @@ public class AutoPoolReconciler {
         try {
             client.resource(copy).update(); // conditional on the resourceVersion (and so the ledger) just read
             autoPools.count("shrink");
+            events.normal(new Owner(apiVersion, kind, ns, appName, w.getMetadata().getUid()), "AutoPoolResized",
+                    "SpiderIPPool " + name + " shrank to " + smaller.sizeSaturatedLong() + " addresses (" + desired
+                            + " wanted, " + ledger.size() + " in use); " + String.join(",", current.minus(smaller)
+                            .toStrings()) + " returned to the subnet");
             LOG.infof("SpiderIPPool %s shrank from %d to %d addresses (%s %s/%s wants %d, %d allocated)", name,
                     current.sizeSaturatedLong(), smaller.sizeSaturatedLong(), kind, ns, appName, desired,
                     ledger.size());

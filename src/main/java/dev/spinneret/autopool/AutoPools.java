@@ -179,6 +179,9 @@ public class AutoPools {
                     count("create");
                     LOG.infof("created SpiderIPPool %s (%s) with %s from SpiderSubnet %s", name, t.what(), ips,
                             t.subnet());
+                    events.normal(t.app(), "AutoPoolCreated", "SpiderIPPool " + name + " created from SpiderSubnet "
+                            + t.subnet() + " for interface " + t.iface() + " with " + ips.sizeSaturatedLong()
+                            + " addresses (" + sizing(t) + "): " + String.join(",", ips.toStrings()));
                     return created;
                 } catch (KubernetesClientException e) {
                     fresh = retryable(e, t); // 409 AlreadyExists: another replica created it; read it next round
@@ -294,6 +297,8 @@ public class AutoPools {
         try {
             SpiderIPPool adopted = client.resource(copy).update(); // conditional on the resourceVersion read
             count("adopt");
+            events.normal(t.app(), "AutoPoolAdopted", "SpiderIPPool " + name(pool) + " (kept by an earlier "
+                    + t.app().kind() + " of this name with " + AutoPoolAnnotations.RECLAIM + "=false) serves this one");
             LOG.infof("%s adopted SpiderIPPool %s (kept with %s=false by an earlier %s of that name)", t.app(),
                     name(pool), AutoPoolAnnotations.RECLAIM, t.app().kind());
             return adopted;
@@ -330,6 +335,8 @@ public class AutoPools {
         count("grow");
         LOG.infof("SpiderIPPool %s (%s) now has %d addresses (%s)", name(pool), t.what(), ips.sizeSaturatedLong(),
                 sizing(t));
+        events.normal(t.app(), "AutoPoolResized", "SpiderIPPool " + name(pool) + " grew to "
+                + ips.sizeSaturatedLong() + " addresses (" + sizing(t) + ")");
         return updated;
     }
 

@@ -29,6 +29,15 @@ public class Events {
             }, new ThreadPoolExecutor.DiscardPolicy());
 
     public void warning(Owner on, String reason, String message) {
+        record(on, "Warning", reason, message);
+    }
+
+    /** An ordinary change worth seeing in {@code kubectl describe} (an automatic pool created or resized). */
+    public void normal(Owner on, String reason, String message) {
+        record(on, "Normal", reason, message);
+    }
+
+    private void record(Owner on, String type, String reason, String message) {
         if (on == null || on.namespace() == null || on.name() == null) {
             return;
         }
@@ -40,7 +49,7 @@ public class Events {
                         .withName(on.name() + "." + UUID.randomUUID().toString().substring(0, 8)).endMetadata()
                         .withNewInvolvedObject().withApiVersion(on.apiVersion()).withKind(on.kind())
                         .withNamespace(on.namespace()).withName(on.name()).withUid(on.uid()).endInvolvedObject()
-                        .withType("Warning").withReason(reason).withMessage(message)
+                        .withType(type).withReason(reason).withMessage(message)
                         .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
                         .withNewSource().withComponent("spinneret").endSource()
                         .build()).create();

@@ -213,6 +213,13 @@ class SeedWalkthroughIT {
                     squash(cluster.kubectl("get", "sp", name, "--no-headers").ok().out()));
         });
         assertInside(autoPool("nginx"), nginx()); // the address in use was kept
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String events = cluster.kubectl("get", "events", "-n", "seed", "--field-selector",
+                    "involvedObject.kind=Deployment,involvedObject.name=nginx", "-o",
+                    "custom-columns=REASON:.reason,MESSAGE:.message").ok().out();
+            assertTrue(events.contains("AutoPoolCreated") && events.contains("grew to 6")
+                    && events.contains("shrank to 4"), events);
+        });
     }
 
     @Test
