@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
 import dev.spinneret.api.v2beta1.SpiderReservedIP;
 import dev.spinneret.api.v2beta1.SpiderReservedIPSpec;
@@ -24,6 +25,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -314,5 +316,46 @@ class PodAdmissionTest {
         assertEquals(40, new java.util.HashSet<>(got).size(), "duplicate address handed out: " + got);
         assertEquals(40L, client.resources(SpiderIPPool.class).withName("many").get().getStatus().allocatedIPCount);
         assertNotEquals("", ledger("many"));
+    }
+
+    static ObjectNode ownedPod(String name, String ownerKind, Map<String, String> annotations) {
+        ObjectNode pod = pod(name, null);
+        ObjectNode meta = (ObjectNode) pod.get("metadata");
+        annotations.forEach(meta.with("annotations")::put);
+        if (ownerKind != null) {
+            meta.putArray("ownerReferences").addObject().put("apiVersion", ownerKind.equals("ConfigMap") ? "v1"
+                    : "apps/v1").put("kind", ownerKind).put("name", "app").put("uid", "0d3c3e1a-6a0f-4f2b-9c57-452e737e5e12")
+                    .put("controller", true);
+        }
+        return pod;
+    }
+
+    static void deniedWith(ObjectNode pod, String... fragments) {
+        var r = post("mutate-pod", review("Pod", "CREATE", pod, null, false)).body("response.allowed", equalTo(false));
+        for (String f : fragments) {
+            r.body("response.status.message", containsString(f));
+        }
+    }
+
+    @Test
+    void automaticPoolRequestsThatCannotBeServedSayWhy() {
+        String v4 = "{\"ipv4\":[\"nope\"]}";
+        deniedWith(ownedPod("bare", null, Map.of(IpamAnnotations.SUBNET, v4)), "no controller",
+                IpamAnnotations.IPPOOL);
+        deniedWith(ownedPod("a", "Deployment", Map.of(IpamAnnotations.SUBNET, v4, "ipam.spidernet.io/ippool-ip-number",
+                "2")), "SpiderSubnet nope, which does not exist");
+        deniedWith(ownedPod("b", "Deployment", Map.of(IpamAnnotations.SUBNET, "{\"ipv4\":\"nope\"}")),
+                "'{\"ipv4\":\"nope\"}'", "expected");
+        deniedWith(ownedPod("c", "ConfigMap", Map.of(IpamAnnotations.SUBNET, v4, "ipam.spidernet.io/ippool-ip-number",
+                "+1")), "fixed size", "ConfigMap default/app");
+        SpiderSubnet six = new SpiderSubnet();
+        six.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("six").build());
+        six.setSpec(new dev.spinneret.api.v2beta1.SpiderSubnetSpec());
+        six.getSpec().subnet = "fd00::/64";
+        six.getSpec().ipVersion = 6L;
+        six.getSpec().ips = java.util.List.of("fd00::10-fd00::20");
+        client.resource(six).create();
+        deniedWith(ownedPod("d", "Deployment", Map.of(IpamAnnotations.SUBNET, "{\"ipv4\":[\"six\"]}",
+                "ipam.spidernet.io/ippool-ip-number", "2")), "under ipv4, but it is an IPv6 subnet");
     }
 }
