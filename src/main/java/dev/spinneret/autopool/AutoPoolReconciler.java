@@ -3,7 +3,6 @@ package dev.spinneret.autopool;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.AdmissionGate;
-import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.Owner;
 import dev.spinneret.ip.AllocationLedger;
@@ -16,7 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -42,8 +40,6 @@ public class AutoPoolReconciler {
     @Inject
     KubernetesClient client;
     @Inject
-    ClusterCache cache;
-    @Inject
     AutoPools autoPools;
     @Inject
     AdmissionGate gate;
@@ -52,28 +48,28 @@ public class AutoPoolReconciler {
     @ConfigProperty(name = "spinneret.auto-pool.default-ip-number", defaultValue = "+1")
     String defaultIpNumber;
 
-    /** One pass over every automatic pool. */
-    public void reconcile() {
-        Map<String, GenericKubernetesResource> workloads = new HashMap<>();
-        for (SpiderIPPool cached : cache.pools()) {
-            String uid = AutoPools.label(cached, AutoPoolLabels.UID);
-            if (uid == null || cached.isMarkedForDeletion() || cached.getSpec() == null) {
-                continue;
-            }
-            try {
-                reconcile(cached, workloads);
-            } catch (RuntimeException e) {
-                LOG.warnf("automatic pool %s: %s (next sweep retries)", cached.getMetadata().getName(), e.getMessage());
-            }
+    /**
+     * One automatic pool, as the garbage-collection sweep just read it from the API server (pool and decoded ledger;
+     * other pools pass through untouched). {@code workloads} caches the owners read during this sweep.
+     */
+    public void reconcile(SpiderIPPool pool, AllocationLedger ledger, Map<String, GenericKubernetesResource> workloads) {
+        if (AutoPools.label(pool, AutoPoolLabels.UID) == null || pool.isMarkedForDeletion() || pool.getSpec() == null) {
+            return;
+        }
+        try {
+            reconcileAutomatic(pool, ledger, workloads);
+        } catch (RuntimeException e) {
+            LOG.warnf("automatic pool %s: %s (next sweep retries)", pool.getMetadata().getName(), e.getMessage());
         }
     }
 
-    private void reconcile(SpiderIPPool cached, Map<String, GenericKubernetesResource> workloads) {
-        String name = cached.getMetadata().getName();
-        String apiVersion = apiVersion(AutoPools.label(cached, AutoPoolLabels.GV));
-        String kind = AutoPools.label(cached, AutoPoolLabels.KIND);
-        String ns = AutoPools.label(cached, AutoPoolLabels.NAMESPACE);
-        String appName = applicationName(cached);
+    private void reconcileAutomatic(SpiderIPPool pool, AllocationLedger ledger,
+            Map<String, GenericKubernetesResource> workloads) {
+        String name = pool.getMetadata().getName();
+        String apiVersion = apiVersion(AutoPools.label(pool, AutoPoolLabels.GV));
+        String kind = AutoPools.label(pool, AutoPoolLabels.KIND);
+        String ns = AutoPools.label(pool, AutoPoolLabels.NAMESPACE);
+        String appName = applicationName(pool);
         if (kind == null || ns == null || appName == null) {
             return;
         }
@@ -82,13 +78,8 @@ public class AutoPoolReconciler {
         JsonNode json = w == null ? null : client.getKubernetesSerialization().convertValue(w, JsonNode.class);
         // gone, replaced by a namesake, being deleted, or moved off automatic pools (subnet annotation removed)
         boolean alive = w != null && AutoPoolLabels.labelValue(w.getMetadata().getUid())
-                .equals(AutoPools.label(cached, AutoPoolLabels.UID)) && w.getMetadata().getDeletionTimestamp() == null
+                .equals(AutoPools.label(pool, AutoPoolLabels.UID)) && w.getMetadata().getDeletionTimestamp() == null
                 && WorkloadScale.wantsSubnet(kind, json);
-        SpiderIPPool pool = client.resources(SpiderIPPool.class).withName(name).get();
-        if (pool == null || pool.isMarkedForDeletion()) {
-            return;
-        }
-        AllocationLedger ledger = ledger(pool);
         if (!alive) {
             if ("true".equals(AutoPools.label(pool, AutoPoolLabels.RECLAIM)) && ledger.isEmpty()) {
                 client.resource(pool).delete(); // the finalizer goes once the ledger is empty (it is)
@@ -142,13 +133,6 @@ public class AutoPoolReconciler {
         } catch (IllegalArgumentException e) {
             return null; // the kind is no longer served: its workloads are gone
         }
-    }
-
-    private static AllocationLedger ledger(SpiderIPPool pool) {
-        IpRangeSet usable = AutoPools.usable(pool);
-        String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
-        return encoded == null || encoded.isEmpty() ? AllocationLedger.empty(usable.family())
-                : AllocationLedger.decode(usable.family(), encoded);
     }
 
     /** {@code apps_v1} → {@code apps/v1}; {@code v1} stays. */

@@ -192,8 +192,7 @@ public class PoolLedgerWriter {
             return plan;
         }
         String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
-        plan.ledger = encoded == null || encoded.isEmpty() ? AllocationLedger.empty(spec.family())
-                : AllocationLedger.decode(spec.family(), encoded);
+        plan.ledger = AllocationLedger.decode(spec.family(), encoded); // null or "" is the empty ledger
         IpRangeSet usable = spec.usable();
         plan.total = usable.sizeSaturatedLong();
         IpRangeSet handOut = usable.minus(reserved.of(spec.family()));

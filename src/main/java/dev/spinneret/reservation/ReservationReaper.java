@@ -9,6 +9,7 @@ import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,6 +27,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -240,6 +242,7 @@ public class ReservationReaper {
         List<MultiGauge.Row<?>> totalRows = new ArrayList<>();
         List<MultiGauge.Row<?>> allocRows = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        Map<String, GenericKubernetesResource> workloads = new HashMap<>(); // automatic pools' owners, read once
         for (SpiderIPPool cached : cache.pools()) {
             String name = cached.getMetadata().getName();
             SpiderIPPool pool = client.resources(SpiderIPPool.class).withName(name).get();
@@ -251,15 +254,14 @@ public class ReservationReaper {
             String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
             AllocationLedger ledger;
             try {
-                ledger = encoded == null || encoded.isEmpty()
-                        ? AllocationLedger.empty(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4)
-                        : AllocationLedger.decode(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4, encoded);
+                ledger = AllocationLedger.decode(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4, encoded);
             } catch (RuntimeException e) {
                 // e.g. a pool still holding Spiderpool's JSON ledger during a migration: skip it, sweep the rest
                 LOG.warnf("SpiderIPPool %s: status.allocatedIPs is not a Spinneret ledger (%s); not swept", name,
                         e.getMessage());
                 continue;
             }
+            autoPools.reconcile(pool, ledger, workloads); // shrink or reclaim, from the read just made
             totalRows.add(MultiGauge.Row.of(Tags.of("pool", name), total));
             allocRows.add(MultiGauge.Row.of(Tags.of("pool", name), ledger.size()));
             for (String id : ledger.reservationIds()) {
@@ -288,7 +290,6 @@ public class ReservationReaper {
             }
         }
         orphanSince.keySet().retainAll(seen);
-        autoPools.reconcile();
         releaseEmptySubnets();
         totals.register(totalRows, true);
         allocated.register(allocRows, true);
