@@ -2,6 +2,7 @@ package dev.spinneret.autopool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spinneret.selection.IpamAnnotations;
+import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -39,17 +40,11 @@ final class WorkloadScale {
      * (their pods are judged one by one at admission).
      */
     static boolean wantsSubnet(String kind, JsonNode object) {
-        JsonNode template = switch (kind) {
-            case "CronJob" -> object.at("/spec/jobTemplate/spec/template");
-            case "Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job", "ReplicationController" ->
-                    object.at("/spec/template");
-            default -> null;
-        };
-        if (template == null) {
+        if (PodTemplates.template(kind, object) == null) {
             return true;
         }
-        JsonNode annotations = template.path("metadata").path("annotations");
-        return annotations.has(IpamAnnotations.SUBNET) || annotations.has(IpamAnnotations.SUBNETS);
+        Map<String, String> annotations = PodTemplates.annotations(kind, object);
+        return annotations.containsKey(IpamAnnotations.SUBNET) || annotations.containsKey(IpamAnnotations.SUBNETS);
     }
 
     private static int parallel(JsonNode jobSpec) {

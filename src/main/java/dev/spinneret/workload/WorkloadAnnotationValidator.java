@@ -1,6 +1,5 @@
 package dev.spinneret.workload;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.spinneret.admission.AdmissionDenied;
 import dev.spinneret.admission.AdmissionOutcome;
 import dev.spinneret.admission.AdmissionRequest;
@@ -9,6 +8,7 @@ import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.AutoPoolAnnotations;
 import dev.spinneret.selection.IpamAnnotations;
 import dev.spinneret.autopool.AutoPoolLabels;
+import dev.spinneret.autopool.PodTemplates;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.Owner;
@@ -44,13 +44,12 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
         if (req.isDelete() || req.object() == null) {
             return AdmissionOutcome.allow();
         }
-        boolean cronJob = "CronJob".equals(req.kind());
-        String path = cronJob ? "spec.jobTemplate.spec.template.metadata.annotations" : "spec.template.metadata.annotations";
-        Map<String, String> annotations = templateAnnotations(req.object(), cronJob);
+        String path = PodTemplates.annotationsPath(req.kind());
+        Map<String, String> annotations = PodTemplates.annotations(req.kind(), req.object());
         try {
             AutoPoolAnnotations.check(annotations);
             if (req.isUpdate() && req.oldObject() != null) {
-                refuseSubnetChange(req, path, templateAnnotations(req.oldObject(), cronJob), annotations);
+                refuseSubnetChange(req, path, PodTemplates.annotations(req.kind(), req.oldObject()), annotations);
             }
             if (annotations.keySet().stream().anyMatch(k -> k.equals(IpamAnnotations.IPPOOL)
                     || k.equals(IpamAnnotations.IPPOOLS))) {
@@ -67,14 +66,6 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
             throw AdmissionDenied.field(path, e.getMessage());
         }
         return AdmissionOutcome.allow();
-    }
-
-    private static Map<String, String> templateAnnotations(JsonNode workload, boolean cronJob) {
-        JsonNode template = cronJob ? workload.at("/spec/jobTemplate/spec/template") : workload.at("/spec/template");
-        Map<String, String> annotations = new HashMap<>();
-        template.path("metadata").path("annotations").fields()
-                .forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
-        return annotations;
     }
 
     /**

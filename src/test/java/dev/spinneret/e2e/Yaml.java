@@ -49,30 +49,7 @@ final class Yaml {
     }
 
     static String statefulSet(String ns, String name, int replicas, String poolAnnotation) {
-        return """
-                apiVersion: apps/v1
-                kind: StatefulSet
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  replicas: %d
-                  podManagementPolicy: Parallel
-                  serviceName: %s
-                  selector:
-                    matchLabels:
-                      app: %s
-                  template:
-                    metadata:
-                      labels:
-                        app: %s
-                      annotations:
-                        ipam.spidernet.io/ippool: '%s'
-                    spec:
-                      containers:
-                      - name: db
-                        image: postgres
-                """.formatted(name, ns, replicas, name, name, name, poolAnnotation);
+        return workload("StatefulSet", ns, name, replicas, "ipam.spidernet.io/ippool: '" + poolAnnotation + "'");
     }
 
     /** A workload (Deployment or StatefulSet) whose pod template carries the given annotation lines verbatim. */
