@@ -50,6 +50,10 @@ public class AdmissionGate {
 
     /** A recorded decision, as stored in the ConfigMap. */
     public record Claim(String kind, String name, String cidr, List<String> usable, long at) {
+        Footprint footprint(String displayName) {
+            Cidr c = Cidr.parse(cidr);
+            return new Footprint(kind, displayName, c, IpRangeSet.parse(c.family(), usable));
+        }
     }
 
     public void admit(Footprint mine, boolean dryRun, Supplier<List<Footprint>> freshCluster,
@@ -74,9 +78,8 @@ public class AdmissionGate {
                 for (Claim c : live) {
                     boolean persisted = cluster.stream().anyMatch(f -> f.sameObject(c.kind(), c.name()));
                     if (!persisted) {
-                        Cidr cidr = Cidr.parse(c.cidr());
-                        cluster.add(new Footprint(c.kind(), c.name() + " (admitted " + (now - c.at()) / 1000
-                                + "s ago, not yet stored)", cidr, IpRangeSet.parse(cidr.family(), c.usable())));
+                        cluster.add(c.footprint(c.name() + " (admitted " + (now - c.at()) / 1000
+                                + "s ago, not yet stored)"));
                     }
                 }
                 Optional<AdmissionDenied> denied = check.apply(cluster);
@@ -104,8 +107,7 @@ public class AdmissionGate {
         List<Footprint> out = new ArrayList<>();
         for (Claim c : readClaims(cm)) {
             if (now - c.at() < CLAIM_TTL_MS) {
-                Cidr cidr = Cidr.parse(c.cidr());
-                out.add(new Footprint(c.kind(), c.name(), cidr, IpRangeSet.parse(cidr.family(), c.usable())));
+                out.add(c.footprint(c.name()));
             }
         }
         return out;
