@@ -6,7 +6,8 @@
 # Also: the VERSION command (JVM start floor, no network) and CPU time (user+sys) per run, which is less
 # sensitive than wall time to other load on the machine.
 # Usage: src/main/cni/bench-add.sh [DIST_DIR (default target/cni-dist)] [RUNS (default 50)]
-# Env: BENCH_KEYALG=EC|RSA  API server certificate (EC P-256 like k3s, RSA 2048 like kubeadm); default EC
+# Env: BENCH_SERVER_WARMUP=N  full handshakes the fake server makes against itself before the runs (default 300)
+#      BENCH_KEYALG=EC|RSA  API server certificate (EC P-256 like k3s, RSA 2048 like kubeadm); default EC
 #      BENCH_CLIENT_CERT=rsa|ec  authenticate with a client certificate (RSA 2048 / EC P-256, test resources) instead
 #                                of the ServiceAccount token the chart's installer writes; default: token
 #      BENCH_BASELINE=DIST2  also measure another dist (e.g. a build of the previous commit), alternating
@@ -32,7 +33,10 @@ case "${BENCH_CLIENT_CERT:-}" in
   ec) CLIENT=("$ROOT/src/test/resources/dev/spinneret/cni/kube/ec.crt" "$ROOT/src/test/resources/dev/spinneret/cni/kube/ec-pkcs8.key") ;;
   *) echo "BENCH_CLIENT_CERT must be rsa or ec" >&2; exit 2 ;;
 esac
-"$JAVA" -XX:+UseSerialGC -Dspinneret.test.keyalg="${BENCH_KEYALG:-EC}" -cp "$WORK/classes:target/classes" dev.spinneret.cni.FakeApiServer "$WORK" "${CLIENT[@]}" > "$WORK/server.out" 2>&1 &
+# The fake server first makes 300 full handshakes + GETs against itself with the plugin's client: a JDK TLS server
+# answers slowly until its JIT has compiled the server side (kube-apiserver is Go, compiled ahead of time), and that
+# would be measured as the plugin's time.
+"$JAVA" -XX:+UseSerialGC -Dspinneret.test.keyalg="${BENCH_KEYALG:-EC}" -Dspinneret.test.warmup="${BENCH_SERVER_WARMUP:-300}" -cp "$WORK/classes:target/classes" dev.spinneret.cni.FakeApiServer "$WORK" "${CLIENT[@]}" > "$WORK/server.out" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 300); do grep -q '^port ' "$WORK/server.out" 2>/dev/null && break; sleep 0.1; done
 CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"bench\",\"type\":\"macvlan\",\"ipam\":{\"type\":\"spinneret\",\"kubeconfig\":\"$WORK/spinneret.kubeconfig\",\"log_file_path\":\"$WORK/cni.log\"}}"
@@ -43,6 +47,11 @@ export CNI_COMMAND=ADD CNI_CONTAINERID=bench0 CNI_NETNS=/var/run/netns/bench CNI
 # variant without archive: a copy of the dist minus app.aot/app.jsa
 cp -a "$DIST" "$WORK/noarchive"
 rm -f "$WORK/noarchive/spinneret.d/app.aot" "$WORK/noarchive/spinneret.d/app.jsa"
+
+# variant without the TLS warm-up threads (TlsPrewarm): the same dist, launched with -Dspinneret.cni.prewarm=false
+cp -a "$DIST" "$WORK/noprewarm"
+sed -i 's#^exec ./jre/bin/java #exec ./jre/bin/java -Dspinneret.cni.prewarm=false #' "$WORK/noprewarm/spinneret"
+grep -q 'prewarm=false' "$WORK/noprewarm/spinneret" || { echo "cannot derive the no-prewarm launcher" >&2; exit 1; }
 
 # Variants run round-robin (one run of each in turn), so that load from other processes hits them alike.
 NAMES=(); CMDS=()
@@ -78,6 +87,7 @@ echo "| variant                                              |  p50ms |  p95ms |
 echo "|------------------------------------------------------|--------|--------|--------|--------|--------|--------|"
 ARCH=$(ls "$DIST/spinneret.d" | grep -E '^app\.(aot|jsa)$' || echo none)
 variant "ADD, launcher + jlink runtime + archive ($ARCH)" "$DIST/spinneret"
+variant "ADD, launcher + jlink runtime + archive, no TLS warm-up" "$WORK/noprewarm/spinneret"
 variant "ADD, launcher + jlink runtime, no archive" "$WORK/noarchive/spinneret"
 if [ -n "${BENCH_BASELINE:-}" ]; then
   variant "ADD, baseline $(basename "$BENCH_BASELINE") + archive" "$(realpath "$BENCH_BASELINE")/spinneret"

@@ -71,24 +71,39 @@ if [ "$ARCHIVE" = 1 ]; then
     "$T/FakeApiServer.java" "$T/TestTls.java" "$T/Fixtures.java" 2>/dev/null || \
   "$JDK/bin/javac" --release 17 -nowarn -d "$TRAIN/classes" -cp "$ROOT/target/classes" \
     "$T/FakeApiServer.java" "$T/TestTls.java" "$T/Fixtures.java"
-  "$JDK/bin/java" -cp "$TRAIN/classes:$ROOT/target/classes" dev.spinneret.cni.FakeApiServer "$TRAIN/work" > "$TRAIN/server.out" 2>&1 &
-  SERVER=$!
-  trap 'kill $SERVER 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do grep -q '^port ' "$TRAIN/server.out" 2>/dev/null && break; sleep 0.1; done
-  grep -q '^port ' "$TRAIN/server.out" || { cat "$TRAIN/server.out" >&2; exit 1; }
-  CONF="{\"cniVersion\":\"1.0.0\",\"name\":\"train\",\"ipam\":{\"type\":\"spinneret\",\"kubeconfig\":\"$TRAIN/work/spinneret.kubeconfig\",\"log_file_path\":\"$TRAIN/work/cni.log\",\"log_level\":\"debug\"}}"
+  # one fake API server per kind of cluster: RSA 2048 (kubeadm) and EC P-256 (k3s, RKE2) serving certificates, each
+  # with the ServiceAccount token the chart's installer writes, and with an RSA / EC client certificate (mTLS)
+  K=src/test/resources/dev/spinneret/cni/kube
+  SERVERS=()
+  trap 'kill "${SERVERS[@]}" 2>/dev/null || true' EXIT
+  CONFS=()
+  for variant in RSA:token EC:token RSA:rsa EC:ec; do
+    alg=${variant%:*}; auth=${variant#*:}
+    W="$TRAIN/work/$alg-$auth"; mkdir -p "$W"
+    CLIENT=(); [ "$auth" = token ] || CLIENT=("$ROOT/$K/$auth.crt" "$ROOT/$K/$auth-pkcs8.key")
+    "$JDK/bin/java" -Dspinneret.test.keyalg="$alg" -cp "$TRAIN/classes:$ROOT/target/classes" dev.spinneret.cni.FakeApiServer "$W" "${CLIENT[@]}" > "$W/server.out" 2>&1 &
+    SERVERS+=($!)
+    printf '{"cniVersion":"1.0.0","name":"train","ipam":{"type":"spinneret","kubeconfig":"%s/spinneret.kubeconfig","log_file_path":"%s/cni.log","log_level":"debug"}}' "$W" "$W" > "$W/conf.json"
+    CONFS+=("$W/conf.json")
+  done
+  for c in "${CONFS[@]}"; do
+    W="$(dirname "$c")"
+    for _ in $(seq 1 300); do grep -q '^port ' "$W/server.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q '^port ' "$W/server.out" || { cat "$W/server.out" >&2; exit 1; }
+  done
   export CNI_COMMAND=ADD CNI_CONTAINERID=train0 CNI_NETNS=/var/run/netns/train CNI_IFNAME=eth0 \
     CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=bench;K8S_POD_UID=uid-bench" CNI_PATH=/opt/cni/bin
   # same flags and the same (relative) class path as the launcher
   FLAGS=(-XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=12 -XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)  # -Xshare:* conflicts with AOTCacheOutput
   if [ "$FEATURE" -ge 25 ]; then
-    (cd "$D" && ./jre/bin/java "${FLAGS[@]}" -XX:AOTCacheOutput=app.aot -cp spinneret-cni.jar dev.spinneret.cni.Main <<<"$CONF" >"$TRAIN/train.out" 2>"$TRAIN/train.err") || true
+    OUTPUT=(-XX:AOTCacheOutput=app.aot)
   else
-    (cd "$D" && ./jre/bin/java "${FLAGS[@]}" -XX:ArchiveClassesAtExit=app.jsa -cp spinneret-cni.jar dev.spinneret.cni.Main <<<"$CONF" >"$TRAIN/train.out" 2>"$TRAIN/train.err") || true
+    OUTPUT=(-XX:ArchiveClassesAtExit=app.jsa)
   fi
+  (cd "$D" && ./jre/bin/java "${FLAGS[@]}" "${OUTPUT[@]}" -cp spinneret-cni.jar dev.spinneret.cni.TrainingRun "${CONFS[@]}" >"$TRAIN/train.out" 2>"$TRAIN/train.err") \
+    || { echo "training run failed:" >&2; cat "$TRAIN/train.err" >&2; exit 1; }
   unset CNI_COMMAND CNI_CONTAINERID CNI_NETNS CNI_IFNAME CNI_ARGS CNI_PATH
-  grep -q '"ips"' "$TRAIN/train.out" || { echo "training ADD failed:" >&2; cat "$TRAIN/train.out" "$TRAIN/train.err" >&2; exit 1; }
-  kill $SERVER 2>/dev/null || true
+  kill "${SERVERS[@]}" 2>/dev/null || true
   trap - EXIT
   rm -f "$D"/*.config
   # verify the archive maps with the launcher's exact command line (fails loudly instead of silently falling back)

@@ -1,5 +1,7 @@
 package dev.spinneret.cni;
 
+import dev.spinneret.cni.kube.TlsPrewarm;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +21,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (!"VERSION".equals(System.getenv("CNI_COMMAND"))) TlsPrewarm.start();
         PrintStream stdout = System.out;
         // nothing else may write to stdout
         System.setOut(new PrintStream(OutputStreamNull.INSTANCE));
@@ -93,7 +96,27 @@ public final class Main {
      * cover (DNS resolution, a stuck file read). ADD/CHECK print a "try again later" error; DEL exits 0.
      */
     private static void startWatchdog(long deadlineNanos, String command, String cniVersion, PrintStream stdout) {
-        Thread t = new Thread(() -> {
+        Thread t = new Thread(new Watchdog(deadlineNanos, command, cniVersion, stdout), "watchdog");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** A class, not a lambda: a lambda's call site is linked at run time, which costs a few ms in a fresh JVM. */
+    private static final class Watchdog implements Runnable {
+        private final long deadlineNanos;
+        private final String command;
+        private final String cniVersion;
+        private final PrintStream stdout;
+
+        Watchdog(long deadlineNanos, String command, String cniVersion, PrintStream stdout) {
+            this.deadlineNanos = deadlineNanos;
+            this.command = command;
+            this.cniVersion = cniVersion;
+            this.stdout = stdout;
+        }
+
+        @Override
+        public void run() {
             long graceNanos = 300_000_000L;
             while (true) {
                 long left = deadlineNanos + graceNanos - System.nanoTime();
@@ -110,9 +133,7 @@ public final class Main {
             }
             emit(stdout, new CniError(CniError.TRY_AGAIN_LATER, "timed out waiting for the Kubernetes API server", null).toJson(cniVersion));
             Runtime.getRuntime().halt(1);
-        }, "watchdog");
-        t.setDaemon(true);
-        t.start();
+        }
     }
 
     static String readAll(InputStream in) throws CniError {

@@ -311,8 +311,23 @@ public final class FakeApiServer implements AutoCloseable {
         s.addPod("default", "bench", "uid-bench", Fixtures.DUAL_STACK);
         s.addPool("nginx-v4-ippool", "10.244.100.90=k2x9a0b1,.92=ab12cd34,10.244.101.1=zz99aa00");
         s.addPool("p6", "fd00::5=k2x9a0b1");
+        warmUp(dir.resolve("spinneret.kubeconfig"), Integer.getInteger("spinneret.test.warmup", 0));
         System.out.println("port " + s.port());
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    /**
+     * Full TLS handshakes + GETs against this server until its JIT has compiled the server side of them, so that a
+     * benchmark measures the plugin and not the warm-up of a JDK TLS server (a kube-apiserver is Go, compiled ahead of
+     * time). Uses the plugin's own client, with the kubeconfig a benchmark's plugin gets (token or client certificate).
+     */
+    static void warmUp(Path kubeconfig, int handshakes) throws Exception {
+        dev.spinneret.cni.kube.KubeConfig kc = dev.spinneret.cni.kube.KubeConfig.load(kubeconfig);
+        for (int i = 0; i < handshakes; i++) {
+            try (dev.spinneret.cni.kube.KubeClient k = new dev.spinneret.cni.kube.KubeClient(kc, System.nanoTime() + 10_000_000_000L)) {
+                if (k.get("/api/v1/namespaces/default/pods/bench") == null) throw new IllegalStateException("warm-up GET: no pod");
+            }
+        }
     }
 }

@@ -35,6 +35,8 @@ public final class KubeClient implements AutoCloseable {
     }
 
     static SSLContext sslContext(KubeConfig c) throws GeneralSecurityException {
+        // an EC P-256 CA (so most likely an EC server certificate) or client key: start the JDK's P-256 table now
+        if (Pem.mentionsP256(c.caPem) || Pem.mentionsP256(c.clientKeyPem)) TlsPrewarm.startP256();
         KeyManager[] kms = null;
         if (c.clientCertPem != null) {
             List<X509Certificate> chain = Pem.certificates(c.clientCertPem, "client certificate");
@@ -42,7 +44,11 @@ public final class KubeClient implements AutoCloseable {
             // a direct key manager: a PKCS12 KeyStore would PBE-encrypt the key (10,000 PBKDF2 rounds) on every exec
             kms = new KeyManager[]{new ClientKeyManager(key, chain.toArray(new X509Certificate[0]))};
         }
-        if (c.insecure) return InsecureTrust.create(kms);
+        if (c.insecure) {
+            SSLContext insecure = InsecureTrust.create(kms);
+            discardSessionTickets(insecure);
+            return insecure;
+        }
         KeyStore ts = null;
         if (c.caPem != null) {
             ts = KeyStore.getInstance("PKCS12");
@@ -53,6 +59,7 @@ public final class KubeClient implements AutoCloseable {
             }
             int n = 0;
             for (X509Certificate ca : Pem.certificates(c.caPem, "certificate authority")) {
+
                 ts.setCertificateEntry("ca" + n++, ca);
             }
         }
@@ -65,7 +72,18 @@ public final class KubeClient implements AutoCloseable {
         if (pkix == null) throw new GeneralSecurityException("no X.509 trust manager in this runtime");
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kms, new TrustManager[]{new HostnameTrustManager(pkix, expectedServerName(c))}, null);
+        discardSessionTickets(ctx);
         return ctx;
+    }
+
+    /**
+     * The plugin makes one connection per process and never resumes a TLS session, so the TLS 1.3 session tickets a
+     * kube-apiserver sends after the handshake are of no use. The JDK's client discards every ticket when its session
+     * cache lifetime exceeds the 7-day ticket maximum (RFC 8446 4.6.1), instead of deriving a resumption secret and
+     * caching a session for each one.
+     */
+    static void discardSessionTickets(SSLContext ctx) {
+        ctx.getClientSessionContext().setSessionTimeout(7 * 24 * 3600 + 1);
     }
 
     /** The name the server certificate must be valid for: tls-server-name if set (also sent as SNI), else the URL's host. */

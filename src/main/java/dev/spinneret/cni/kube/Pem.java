@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 public final class Pem {
     private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
     private static final byte[] OID_RSA = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    /** 1.2.840.10045.3.1.7 (prime256v1, secp256r1), DER-encoded with its tag and length. */
+    private static final byte[] OID_P256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
     private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
     private Pem() {
@@ -74,6 +76,37 @@ public final class Pem {
             }
         }
         throw new GeneralSecurityException(what + ": unsupported PKCS#8 private key", last);
+    }
+
+    /**
+     * Whether any PEM block (certificate or key) carries the P-256 curve OID (prime256v1, as the named curve of an EC
+     * key), read from the DER without parsing it: a cheap early hint, before the JDK's certificate parser is loaded.
+     * Malformed input gives false; the real parse reports it.
+     */
+    public static boolean mentionsP256(byte[] pem) {
+        if (pem == null) return false;
+        Matcher m = BLOCK.matcher(new String(pem, StandardCharsets.US_ASCII));
+        while (m.find()) {
+            byte[] der;
+            try {
+                der = decode(m.group(2), "");
+            } catch (GeneralSecurityException e) {
+                return false;
+            }
+            if (indexOf(der, OID_P256) >= 0) return true;
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) continue outer;
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static void checkNotEncrypted(String body, String what) throws GeneralSecurityException {
