@@ -4,11 +4,13 @@
 #   bench/run.sh PoolSizeBench [PODS_PER_POINT=50] [SHAPES=/24,/16,/8,/64]
 #   bench/run.sh ScaleOutBench [DEPLOYMENTS=100] [REPLICAS=10] [ROUNDS=2]
 #   bench/run.sh WhereaboutsBench [N=200] [CONCURRENCY=1,8] [ROUNDS=3]   (builds Whereabouts v0.9.2 and the CNI dist)
+#   bench/run.sh CniAddBench [RUNS=50]   (the CNI plugin's ADD against the real API server; builds the CNI dist;
+#                                         SPINNERET_CNI_BASELINE=<dist dir> adds another build of the plugin)
 # Results: bench/results/<date>-*.md. Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bench="${1:?usage: bench/run.sh PodAdmissionBench|PoolSizeBench|ScaleOutBench|WhereaboutsBench [args...]}"; shift
-[[ "$bench" =~ ^(PodAdmissionBench|PoolSizeBench|ScaleOutBench|WhereaboutsBench)$ ]] || { echo "unknown benchmark $bench" >&2; exit 2; }
+bench="${1:?usage: bench/run.sh PodAdmissionBench|PoolSizeBench|ScaleOutBench|WhereaboutsBench|CniAddBench [args...]}"; shift
+[[ "$bench" =~ ^(PodAdmissionBench|PoolSizeBench|ScaleOutBench|WhereaboutsBench|CniAddBench)$ ]] || { echo "unknown benchmark $bench" >&2; exit 2; }
 [[ -f target/quarkus-app/quarkus-run.jar ]] || mvn -B -q package -DskipTests
 if [[ "$bench" == WhereaboutsBench ]]; then
   wb="$(integration-tests/whereabouts-bin/build.sh)"
@@ -18,6 +20,9 @@ if [[ "$bench" == WhereaboutsBench ]]; then
   # spiderpool-agent + spiderpool + crds/ + VERSION from a source snapshot is used when present
   sp="${SPINNERET_CACHE:-$HOME/.cache/spinneret}/bin/spiderpool-v1.2.1-a7fbd3b"
   [[ -z "${SPINNERET_SPIDERPOOL_BIN_DIR:-}" && -x "$sp/spiderpool-agent" && "$(id -u)" == 0 ]] && export SPINNERET_SPIDERPOOL_BIN_DIR="$sp"
+fi
+if [[ "$bench" == CniAddBench ]]; then
+  [[ -x target/cni-dist/spinneret ]] || src/main/cni/build-dist.sh >&2
 fi
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
 exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/bench.cp)" "dev.spinneret.bench.$bench" "$@"

@@ -439,28 +439,34 @@ public final class WhereaboutsBench {
         }
 
         void cni(List<String> cmd, String conf, String containerId, String cniArgs, String netnsPath) throws Exception {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            pb.environment().putAll(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", containerId,
-                    "CNI_NETNS", netnsPath, "CNI_IFNAME", "eth0",
-                    "CNI_PATH", work.toString(), "CNI_ARGS", cniArgs));
-            pb.redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("plugins.stderr").toFile()));
-            Process p = pb.start();
-            LIVE.add(p);
-            try {
-                try (OutputStream in = p.getOutputStream()) {
-                    in.write(conf.getBytes(StandardCharsets.UTF_8));
-                }
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException(containerId + ": ADD did not finish within 120 s");
-                }
-                if (p.exitValue() != 0 || !out.contains("\"ips\"")) {
-                    throw new IllegalStateException(containerId + ": ADD failed (exit " + p.exitValue() + "): " + out);
-                }
-            } finally {
-                p.destroyForcibly();
-                LIVE.remove(p);
+            cniAdd(cmd, conf, containerId, cniArgs, netnsPath, work);
+        }
+    }
+
+    /** One CNI ADD as a runtime does it (CNI_PATH = work); fails unless the result carries an address. */
+    static void cniAdd(List<String> cmd, String conf, String containerId, String cniArgs, String netnsPath, Path work)
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", containerId,
+                "CNI_NETNS", netnsPath, "CNI_IFNAME", "eth0",
+                "CNI_PATH", work.toString(), "CNI_ARGS", cniArgs));
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("plugins.stderr").toFile()));
+        Process p = pb.start();
+        LIVE.add(p);
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(conf.getBytes(StandardCharsets.UTF_8));
             }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(containerId + ": ADD did not finish within 120 s");
+            }
+            if (p.exitValue() != 0 || !out.contains("\"ips\"")) {
+                throw new IllegalStateException(containerId + ": ADD failed (exit " + p.exitValue() + "): " + out);
+            }
+        } finally {
+            p.destroyForcibly();
+            LIVE.remove(p);
         }
     }
 
