@@ -48,10 +48,14 @@ export CNI_COMMAND=ADD CNI_CONTAINERID=bench0 CNI_NETNS=/var/run/netns/bench CNI
 cp -a "$DIST" "$WORK/noarchive"
 rm -f "$WORK/noarchive/spinneret.d/app.aot" "$WORK/noarchive/spinneret.d/app.jsa"
 
-# variant without the TLS warm-up threads (TlsPrewarm): the same dist, launched with -Dspinneret.cni.prewarm=false
-cp -a "$DIST" "$WORK/noprewarm"
-sed -i 's#^exec ./jre/bin/java #exec ./jre/bin/java -Dspinneret.cni.prewarm=false #' "$WORK/noprewarm/spinneret"
-grep -q 'prewarm=false' "$WORK/noprewarm/spinneret" || { echo "cannot derive the no-prewarm launcher" >&2; exit 1; }
+# variants of the same dist launched with one start-up measure turned off (docs/cni.md, "Measured start-up")
+derive() {   # name, JVM flag
+  cp -a "$DIST" "$WORK/$1"
+  sed -i "s#^exec ./jre/bin/java #exec ./jre/bin/java $2 #" "$WORK/$1/spinneret"
+  grep -q -- "$2" "$WORK/$1/spinneret" || { echo "cannot derive the $1 launcher" >&2; exit 1; }
+}
+derive noprewarm -Dspinneret.cni.prewarm=false   # no TLS warm-up threads (TlsPrewarm)
+derive jdkp256 -Dspinneret.cni.p256=jdk          # the JDK's P-256 verifier instead of P256Provider
 
 # Variants run round-robin (one run of each in turn), so that load from other processes hits them alike.
 NAMES=(); CMDS=()
@@ -88,6 +92,9 @@ echo "|------------------------------------------------------|--------|--------|
 ARCH=$(ls "$DIST/spinneret.d" | grep -E '^app\.(aot|jsa)$' || echo none)
 variant "ADD, launcher + jlink runtime + archive ($ARCH)" "$DIST/spinneret"
 variant "ADD, launcher + jlink runtime + archive, no TLS warm-up" "$WORK/noprewarm/spinneret"
+if [ "${BENCH_KEYALG:-EC}" = EC ]; then
+  variant "ADD, launcher + jlink runtime + archive, JDK's P-256 verifier" "$WORK/jdkp256/spinneret"
+fi
 variant "ADD, launcher + jlink runtime, no archive" "$WORK/noarchive/spinneret"
 if [ -n "${BENCH_BASELINE:-}" ]; then
   variant "ADD, baseline $(basename "$BENCH_BASELINE") + archive" "$(realpath "$BENCH_BASELINE")/spinneret"

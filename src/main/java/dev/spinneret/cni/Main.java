@@ -1,5 +1,6 @@
 package dev.spinneret.cni;
 
+import dev.spinneret.cni.kube.P256Provider;
 import dev.spinneret.cni.kube.TlsPrewarm;
 
 import java.io.ByteArrayOutputStream;
@@ -22,6 +23,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (!"VERSION".equals(System.getenv("CNI_COMMAND"))) TlsPrewarm.start();
+        P256Provider.allowInstall(); // this process is the plugin's own
         PrintStream stdout = System.out;
         // nothing else may write to stdout
         System.setOut(new PrintStream(OutputStreamNull.INSTANCE));

@@ -35,8 +35,13 @@ public final class KubeClient implements AutoCloseable {
     }
 
     static SSLContext sslContext(KubeConfig c) throws GeneralSecurityException {
-        // an EC P-256 CA (so most likely an EC server certificate) or client key: start the JDK's P-256 table now
-        if (Pem.mentionsP256(c.caPem) || Pem.mentionsP256(c.clientKeyPem)) TlsPrewarm.startP256();
+        // an EC P-256 CA, so most likely an EC P-256 server: verify its signatures with P256Provider, not the JDK's
+        // verifier. Signing with an EC P-256 client key needs the JDK's generator table; so does verifying an EC P-256 server
+        // (most likely when the CA is P-256) unless P256Provider does it: start building the table now
+        if (Pem.mentionsP256(c.caPem)) P256Provider.install();
+        if (Pem.mentionsP256(c.clientKeyPem) || (!P256Provider.installed() && Pem.mentionsP256(c.caPem))) {
+            TlsPrewarm.startP256();
+        }
         KeyManager[] kms = null;
         if (c.clientCertPem != null) {
             List<X509Certificate> chain = Pem.certificates(c.clientCertPem, "client certificate");

@@ -51,6 +51,23 @@ class TlsSetupTest {
         }
     }
 
+    @Test
+    void anEcP256ServerIsVerifiedByTheP256Provider(@TempDir Path dir) throws Exception {
+        try (FakeApiServer server = new FakeApiServer()) { // EC P-256, self-signed
+            server.addPod("default", "p", "uid-p", dev.spinneret.cni.Fixtures.DUAL_STACK);
+            KubeConfig kc = KubeConfig.load(server.writeKubeconfig(dir));
+            P256Provider.allowInstall();
+            try {
+                long before = P256Provider.verifications();
+                getPodAndCountCachedSessions(kc, KubeClient.sslContext(kc));
+                assertTrue(P256Provider.installed());
+                assertTrue(P256Provider.verifications() > before, "the server's CertificateVerify went through P256Provider");
+            } finally {
+                P256Provider.uninstall();
+            }
+        }
+    }
+
     private static int getPodAndCountCachedSessions(KubeConfig kc, SSLContext ctx) throws Exception {
         try (HttpClient11 http = new HttpClient11(kc.server, ctx, null, System.nanoTime() + 10_000_000_000L)) {
             HttpClient11.Response r = http.send("GET", "/api/v1/namespaces/default/pods/p", "Bearer " + FakeApiServer.TOKEN, null, null);
