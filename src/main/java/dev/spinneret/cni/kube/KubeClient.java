@@ -38,7 +38,10 @@ public final class KubeClient implements AutoCloseable {
         // an EC P-256 CA, so most likely an EC P-256 server: verify its signatures with P256Provider, not the JDK's
         // verifier. Signing with an EC P-256 client key needs the JDK's generator table; so does verifying an EC P-256 server
         // (most likely when the CA is P-256) unless P256Provider does it: start building the table now
-        if (Pem.mentionsP256(c.caPem)) P256Provider.install();
+        if (Pem.mentionsP256(c.caPem)) {
+            P256Provider.install();
+            if (P256Provider.installed()) dev.spinneret.cni.Log.debug("EC P-256 CA: ECDSA P-256 signatures verified by P256Provider");
+        }
         if (Pem.mentionsP256(c.clientKeyPem) || (!P256Provider.installed() && Pem.mentionsP256(c.caPem))) {
             TlsPrewarm.startP256();
         }
