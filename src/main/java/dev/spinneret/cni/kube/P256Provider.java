@@ -26,6 +26,11 @@ import java.util.Map;
  * (another curve, RSA) and for signing, {@code initVerify}/{@code initSign} refuse with InvalidKeyException, and the
  * JDK's delayed provider selection moves on to its own provider (SunEC), so nothing else changes.
  * {@code -Dspinneret.cni.p256=jdk} leaves the JDK's verifier in charge (docs/cni.md, "Measured start-up").
+ * <p>
+ * One limit of the JDK's delayed selection: a {@code Signature} object that has once been initialised with this
+ * provider (or whose {@code getProvider()} was called first) stays with it, so re-initialising that same object to
+ * sign, or to verify with another curve, fails instead of moving to SunEC. JSSE and the PKIX code create a new
+ * {@code Signature} per use (checked in the JDK 17 and 25 sources), so the plugin never meets this.
  */
 public final class P256Provider extends Provider {
     private static final long serialVersionUID = 1L;
@@ -100,6 +105,7 @@ public final class P256Provider extends Provider {
 
         @Override
         protected void engineInitVerify(PublicKey publicKey) throws InvalidKeyException {
+            q = null; // a failed re-initialisation must not leave the previous key in place
             if (!(publicKey instanceof ECPublicKey) || !isP256(((ECPublicKey) publicKey).getParams())) {
                 throw new InvalidKeyException("not an EC P-256 public key; left to the JDK's provider");
             }
@@ -163,8 +169,9 @@ public final class P256Provider extends Provider {
     }
 
     /**
-     * Strict DER {@code SEQUENCE { INTEGER r, INTEGER s }} with short-form lengths (a P-256 signature is at most 72
-     * bytes): minimal, positive integers and nothing after the sequence. Null if the encoding is anything else.
+     * DER {@code SEQUENCE { INTEGER r, INTEGER s }} with short-form lengths (a P-256 signature is at most 72 bytes),
+     * minimal integers and nothing after the sequence; an integer's bytes are read as its magnitude, like SunEC's
+     * decoder does. Null if the encoding is anything else. (P256VerifyTest checks the verdicts against SunEC.)
      */
     static BigInteger[] decodeDer(byte[] sig) {
         if (sig == null || sig.length < 8 || sig[0] != 0x30 || (sig[1] & 0xff) != sig.length - 2) return null;
@@ -175,7 +182,8 @@ public final class P256Provider extends Provider {
             int len = sig[p + 1] & 0xff;
             p += 2;
             if (len == 0 || len > 33 || p + len > sig.length) return null;
-            if (sig[p] < 0) return null; // negative
+            // an INTEGER with its top bit set (a missing 00 pad) is read as its magnitude, as SunEC does: refusing it
+            // here would fail handshakes that work without this provider
             if (len > 1 && sig[p] == 0 && sig[p + 1] >= 0) return null; // not minimal
             out[k] = new BigInteger(1, Arrays.copyOfRange(sig, p, p + len));
             p += len;

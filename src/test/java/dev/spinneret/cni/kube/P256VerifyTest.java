@@ -145,7 +145,9 @@ class P256VerifyTest {
         fixed[4] = 0;
         System.arraycopy(nonMinimal, 4, fixed, 5, nonMinimal.length - 5);
         assertNull(P256Provider.decodeDer(fixed), "a leading zero that is not needed");
-        assertNull(P256Provider.decodeDer(der(rs[0].negate(), rs[1])), "negative r");
+        byte[] negative = der(rs[0].negate(), rs[1]);
+        assertEquals(jdk("SHA256withECDSA", kp.getPublic(), msg, negative), ours("SHA256withECDSA", kp.getPublic(), msg, negative),
+                "a negative r");
         assertNull(P256Provider.decodeDer(new byte[0]));
         assertNull(P256Provider.decodeDer(null));
     }
@@ -183,6 +185,16 @@ class P256VerifyTest {
             byte[] sig = signer.sign();
             assertNotEquals(P256Provider.NAME, signer.getProvider().getName());
             assertTrue(jdk("SHA256withECDSA", p256.getPublic(), msg, sig));
+
+            // a certificate (as PKIX verifies one): initVerify(Certificate) picks it, and the self-signature checks out
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                    .getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(KubeConfigTest.res("ec.crt")));
+            Signature c = Signature.getInstance(cert.getSigAlgName());
+            c.initVerify(cert);
+            assertEquals(P256Provider.NAME, c.getProvider().getName());
+            long before = P256Provider.verifications();
+            cert.verify(cert.getPublicKey());
+            assertTrue(P256Provider.verifications() > before);
         } finally {
             Security.removeProvider(P256Provider.NAME);
         }
