@@ -22,8 +22,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (!"VERSION".equals(System.getenv("CNI_COMMAND"))) TlsPrewarm.start();
-        P256Provider.allowInstall(); // this process is the plugin's own
+        startOwnProcess(System.getenv("CNI_COMMAND"));
         PrintStream stdout = System.out;
         // nothing else may write to stdout
         System.setOut(new PrintStream(OutputStreamNull.INSTANCE));
@@ -32,6 +31,15 @@ public final class Main {
         stdout.flush();
         Log.close();
         System.exit(rc);
+    }
+
+    /**
+     * What only the plugin's own process does (not tests that call {@link #execute} in their JVM): start the TLS
+     * warm-up thread unless the command needs no API server, and allow P256Provider into the JVM's provider list.
+     */
+    static void startOwnProcess(String command) {
+        if (!"VERSION".equals(command)) TlsPrewarm.start();
+        P256Provider.allowInstall();
     }
 
     /**

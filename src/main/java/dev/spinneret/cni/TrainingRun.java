@@ -19,9 +19,7 @@ public final class TrainingRun {
     }
 
     public static void main(String[] confFiles) throws IOException {
-        // as Main.main does, so that their classes are in the archive
-        dev.spinneret.cni.kube.TlsPrewarm.start();
-        dev.spinneret.cni.kube.P256Provider.allowInstall();
+        Main.startOwnProcess("ADD"); // as Main.main does, so that those classes are in the archive
         int failed = 0;
         for (String f : confFiles) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();

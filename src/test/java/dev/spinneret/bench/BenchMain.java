@@ -9,6 +9,15 @@ final class BenchMain {
     private BenchMain() {
     }
 
+    /** Writes bench/results/&lt;today&gt;-&lt;name&gt;.md and says where. */
+    static java.nio.file.Path writeReport(String name, CharSequence report) throws java.io.IOException {
+        java.nio.file.Path out = java.nio.file.Path.of("bench/results/" + java.time.LocalDate.now() + "-" + name + ".md");
+        java.nio.file.Files.createDirectories(out.getParent());
+        java.nio.file.Files.writeString(out, report);
+        System.out.println("report: " + out);
+        return out;
+    }
+
     static void run(String[] args, Body body) {
         try {
             body.run(args);

@@ -70,7 +70,7 @@ public final class CniAddBench {
         Path kubeconfig = pluginKubeconfig(cluster, work);
         KubernetesClient client = cluster.client(8);
         String ns = "cnib";
-        int pods = runs * variants.size();
+        int pods = runs * variants.size() + 1; // p0 for the warm-up and repeated ADDs, one new pod per first ADD
         cluster.preparePool(ns, pods + 1);
         cluster.namespace(ns, ns);
         List<Pod> created = new ArrayList<>();
@@ -92,12 +92,10 @@ public final class CniAddBench {
         }
         // first ADD of each remaining pod, the variants taking turns; then repeated ADDs of pod p0
         int next = 1;
-        for (int r = 0; r < runs && next < created.size(); r++) {
+        for (int r = 0; r < runs; r++) {
             for (Variant v : variants) {
-                if (next < created.size()) {
-                    Pod p = created.get(next++);
-                    v.first().add(add(v, conf, p, "c" + p.getMetadata().getName(), work));
-                }
+                Pod p = created.get(next++);
+                v.first().add(add(v, conf, p, "c" + p.getMetadata().getName(), work));
             }
         }
         for (int r = 0; r < runs; r++) {
@@ -125,11 +123,8 @@ public final class CniAddBench {
             row(r, v.name(), "first ADD", v.first());
             row(r, v.name(), "repeated ADD", v.repeat());
         }
-        Path out = Path.of("bench/results/" + LocalDate.now() + "-cni-add-real-apiserver.md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, r.toString());
         System.out.print(r);
-        System.out.println("report: " + out);
+        BenchMain.writeReport("cni-add-real-apiserver", r);
         client.close();
         cluster.stop();
     }

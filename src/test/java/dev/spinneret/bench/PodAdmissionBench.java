@@ -8,8 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,11 +71,8 @@ public final class PodAdmissionBench {
             }
         }
         report.append("\nRSS and CPU of the service after the run: ").append(cluster.serviceUsage()).append("\n");
-        Path out = Path.of("bench/results/" + LocalDate.now() + "-pod-admission-n" + n + "-c"
-                + String.join("-", concurrency.stream().map(String::valueOf).toList()) + ".md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, report.toString());
-        System.out.println("report: " + out);
+        BenchMain.writeReport("pod-admission-n" + n + "-c"
+                + String.join("-", concurrency.stream().map(String::valueOf).toList()), report);
         client.close();
         cluster.stop();
     }

@@ -10,8 +10,6 @@ import dev.spinneret.ip.IpAddress;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -85,10 +83,7 @@ public final class PoolSizeBench {
                 cluster.deleteNamespace(ns);
             }
         }
-        Path out = Path.of("bench/results/" + LocalDate.now() + "-pool-size.md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, report.toString());
-        System.out.println("report: " + out);
+        BenchMain.writeReport("pool-size", report);
         client.close();
         cluster.stop();
     }

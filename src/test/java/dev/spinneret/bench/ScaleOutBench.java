@@ -4,8 +4,6 @@ import dev.spinneret.e2e.BenchCluster;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Locale;
 
@@ -45,10 +43,7 @@ public final class ScaleOutBench {
             report.append(line);
         }
         report.append("\nService: ").append(cluster.serviceUsage()).append("\n");
-        Path out = Path.of("bench/results/" + LocalDate.now() + "-scale-out-" + d + "x" + r + ".md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, report.toString());
-        System.out.println("report: " + out);
+        BenchMain.writeReport("scale-out-" + d + "x" + r, report);
         client.close();
         cluster.stop();
     }

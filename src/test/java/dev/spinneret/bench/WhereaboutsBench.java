@@ -213,10 +213,7 @@ public final class WhereaboutsBench {
         if (b.agent != null) {
             r.append("Spiderpool agent after the run: ").append(usage(b.agent.pid())).append("\n");
         }
-        Path out = Path.of("bench/results/" + LocalDate.now() + "-whereabouts-side-by-side.md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, r.toString());
-        System.out.println("report: " + out);
+        BenchMain.writeReport("whereabouts-side-by-side", r);
         client.close();
         cluster.stop();
         try (var files = Files.walk(work)) {

@@ -1,5 +1,6 @@
 package dev.spinneret.cni.kube;
 
+import dev.spinneret.cni.Log;
 import dev.spinneret.cni.json.Json;
 import dev.spinneret.cni.json.JsonException;
 
@@ -35,16 +36,15 @@ public final class KubeClient implements AutoCloseable {
     }
 
     static SSLContext sslContext(KubeConfig c) throws GeneralSecurityException {
-        // an EC P-256 CA, so most likely an EC P-256 server: verify its signatures with P256Provider, not the JDK's
-        // verifier. Signing with an EC P-256 client key needs the JDK's generator table; so does verifying an EC P-256 server
-        // (most likely when the CA is P-256) unless P256Provider does it: start building the table now
-        if (Pem.mentionsP256(c.caPem)) {
+        // An EC P-256 CA, so most likely an EC P-256 server: P256Provider verifies its signatures instead of the JDK's
+        // verifier, which first builds a table of generator multiples. Signing with an EC P-256 client key needs that
+        // table all the same (as does verifying when P256Provider is off): start building it now, on its own thread.
+        boolean p256Ca = Pem.mentionsP256(c.caPem);
+        if (p256Ca) {
             P256Provider.install();
-            if (P256Provider.installed()) dev.spinneret.cni.Log.debug("EC P-256 CA: ECDSA P-256 signatures verified by P256Provider");
+            if (P256Provider.installed()) Log.debug("EC P-256 CA: ECDSA P-256 signatures verified by P256Provider");
         }
-        if (Pem.mentionsP256(c.clientKeyPem) || (!P256Provider.installed() && Pem.mentionsP256(c.caPem))) {
-            TlsPrewarm.startP256();
-        }
+        if (Pem.mentionsP256(c.clientKeyPem) || (p256Ca && !P256Provider.installed())) TlsPrewarm.startP256();
         KeyManager[] kms = null;
         if (c.clientCertPem != null) {
             List<X509Certificate> chain = Pem.certificates(c.clientCertPem, "client certificate");
