@@ -83,7 +83,7 @@ public class AutoPoolReconciler {
         if (!alive) {
             if ("true".equals(AutoPools.label(pool, AutoPoolLabels.RECLAIM)) && ledger.isEmpty()) {
                 client.resource(pool).delete(); // the finalizer goes once the ledger is empty (it is)
-                gate.forget("SpiderIPPool", name);
+                gate.forget("SpiderIPPool", name, pool.getMetadata().getUid());
                 autoPools.count("delete");
                 LOG.infof("deleted SpiderIPPool %s: its %s %s/%s is gone and nothing is allocated; its addresses"
                         + " return to SpiderSubnet %s", name, kind, ns, appName,

@@ -233,7 +233,7 @@ public class AutoPools {
             free = free.minus(IpRangeSet.ofAddresses(subnet.family(), List.of(subnet.gateway())));
         }
         if (fresh) {
-            // pools admitted moments ago (not yet listed) or deleted moments ago (claim not yet expired)
+            // pools (or changes to them) admitted moments ago and not stored yet; stored ones are listed below
             for (Footprint f : gate.recentClaims()) {
                 if (f.kind().equals("SpiderIPPool") && !except.equals(f.name()) && f.subnet().equals(subnet.subnet())) {
                     free = free.minus(f.usable());

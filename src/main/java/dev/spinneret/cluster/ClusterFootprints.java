@@ -27,7 +27,8 @@ public class ClusterFootprints {
             try {
                 AddressSpec s = AddressSpec.parse(p.getSpec().ipVersion, p.getSpec().subnet, p.getSpec().ips,
                         p.getSpec().excludeIPs, null, null);
-                out.add(new Footprint("SpiderIPPool", p.getMetadata().getName(), s.subnet(), s.usable()));
+                out.add(new Footprint("SpiderIPPool", p.getMetadata().getName(), s.subnet(), s.usable(),
+                        p.getMetadata().getUid(), p.getMetadata().getGeneration()));
             } catch (RuntimeException e) {
                 LOG.warnf("SpiderIPPool %s has an unreadable spec and is ignored in overlap checks: %s",
                         p.getMetadata().getName(), e.getMessage());
@@ -40,7 +41,8 @@ public class ClusterFootprints {
             try {
                 AddressSpec s = AddressSpec.parse(p.getSpec().ipVersion, p.getSpec().subnet, p.getSpec().ips,
                         p.getSpec().excludeIPs, null, null);
-                out.add(new Footprint("SpiderSubnet", p.getMetadata().getName(), s.subnet(), s.usable()));
+                out.add(new Footprint("SpiderSubnet", p.getMetadata().getName(), s.subnet(), s.usable(),
+                        p.getMetadata().getUid(), p.getMetadata().getGeneration()));
             } catch (RuntimeException e) {
                 LOG.warnf("SpiderSubnet %s has an unreadable spec and is ignored in overlap checks: %s",
                         p.getMetadata().getName(), e.getMessage());

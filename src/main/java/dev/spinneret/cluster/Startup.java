@@ -23,6 +23,8 @@ public class Startup {
     ReservedAddressesStarter reserved;
     @Inject
     ReservationReaper reaper;
+    @Inject
+    AdmissionGate gate;
     @ConfigProperty(name = "spinneret.informers.enabled", defaultValue = "true")
     boolean enabled;
 
@@ -30,6 +32,7 @@ public class Startup {
         if (!enabled) {
             return;
         }
+        gate.watch(cache); // before the informer starts, so it sees every pool's first event
         Thread t = new Thread(() -> {
             for (int attempt = 1;; attempt++) {
                 try {

@@ -8,6 +8,7 @@ import dev.spinneret.admission.AdmissionRequest;
 import dev.spinneret.admission.NamedAdmissionHandler;
 import dev.spinneret.api.v2beta1.SpiderApi;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
+import dev.spinneret.cluster.Finalizers;
 import dev.spinneret.ip.Cidr;
 import dev.spinneret.ip.IpRangeSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,7 +42,7 @@ public class IpPoolDefaulter implements NamedAdmissionHandler {
             return AdmissionOutcome.allow();
         }
         ObjectNode spec = pool.with("spec");
-        Cidr cidr = applySharedDefaults(meta, spec, SpiderApi.LABEL_IPPOOL_CIDR);
+        Cidr cidr = applySharedDefaults(meta, spec, SpiderApi.LABEL_IPPOOL_CIDR, SpiderApi.POOL_FINALIZER);
         if (cidr != null && req.isCreate()) {
             inheritFromSubnet(meta, spec, cidr);
         }
@@ -74,25 +75,25 @@ public class IpPoolDefaulter implements NamedAdmissionHandler {
     }
 
     /**
-     * The defaults pools and subnets share. Returns the parsed CIDR, or null when {@code spec.subnet} is unusable
-     * (validation will say why).
+     * The defaults pools and subnets share: {@code finalizer} in place of the legacy one, ipVersion, the CIDR label,
+     * merged ranges. Returns the parsed CIDR, or null when {@code spec.subnet} is unusable (validation will say why).
      */
-    public static Cidr applySharedDefaults(ObjectNode meta, ObjectNode spec, String cidrLabel) {
-        return SpecDefaults.apply(meta, spec, cidrLabel);
+    public static Cidr applySharedDefaults(ObjectNode meta, ObjectNode spec, String cidrLabel, String finalizer) {
+        return SpecDefaults.apply(meta, spec, cidrLabel, finalizer);
     }
 
     private static final class SpecDefaults {
         private SpecDefaults() {
         }
 
-        static Cidr apply(ObjectNode meta, ObjectNode spec, String cidrLabel) {
-            ArrayNode finalizers = meta.withArray("finalizers");
-            boolean has = false;
-            for (JsonNode f : finalizers) {
-                has |= SpiderApi.FINALIZER.equals(f.asText());
-            }
-            if (!has) {
-                finalizers.add(SpiderApi.FINALIZER);
+        static Cidr apply(ObjectNode meta, ObjectNode spec, String cidrLabel, String finalizer) {
+            // callers skip objects being deleted, where no finalizer may be added (the legacy one then stays)
+            List<String> have = new java.util.ArrayList<>();
+            meta.withArray("finalizers").forEach(f -> have.add(f.asText()));
+            List<String> want = Finalizers.migrated(have, finalizer);
+            if (!want.equals(have)) {
+                ArrayNode finalizers = meta.putArray("finalizers");
+                want.forEach(finalizers::add);
             }
             Cidr cidr;
             try {

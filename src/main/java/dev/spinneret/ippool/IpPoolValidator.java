@@ -70,7 +70,8 @@ public class IpPoolValidator implements NamedAdmissionHandler {
             guardAllocated(old, spec.usable());
             guardAutomatic(req, old, spec.usable());
         }
-        Footprint mine = new Footprint("SpiderIPPool", name(pool), spec.subnet(), spec.usable());
+        Footprint mine = new Footprint("SpiderIPPool", name(pool), spec.subnet(), spec.usable())
+                .of(pool.getMetadata().getUid(), pool.getMetadata().getGeneration());
         gate.admit(mine, req.dryRun(), footprints::fresh, others -> OverlapRules.forPool(mine, others));
         return AdmissionOutcome.allow();
     }

@@ -8,6 +8,7 @@ import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpRange;
 import dev.spinneret.ip.IpRangeSet;
 import dev.spinneret.ippool.AddressSpec;
+import dev.spinneret.ippool.PoolRestrictions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Counter;
@@ -75,7 +76,10 @@ public class PoolLedgerWriter {
         return submit(pool, new Op(false, reservationId, null, new CompletableFuture<>()));
     }
 
-    /** Recomputes totalIPCount/allocatedIPCount from spec and ledger (after a spec change), writing only if they differ. */
+    /**
+     * Recomputes totalIPCount/allocatedIPCount/freeIPCount/restrictedBy from spec and ledger (after a spec change),
+     * writing only if they differ.
+     */
     public CompletableFuture<LedgerOutcome> refreshCounts(String pool) {
         return submit(pool, new Op(false, "", null, new CompletableFuture<>()));
     }
@@ -143,6 +147,8 @@ public class PoolLedgerWriter {
             status.allocatedIPCount = (long) plan.ledger.size();
             status.totalIPCount = plan.total;
             status.lastAllocatedIP = plan.cursor == null ? status.lastAllocatedIP : plan.cursor.toString();
+            status.freeIPCount = plan.free;
+            status.restrictedBy = plan.restrictedBy;
             pool.setStatus(status);
             try {
                 SpiderIPPool written = client.resources(SpiderIPPool.class).resource(pool).updateStatus();
@@ -173,6 +179,8 @@ public class PoolLedgerWriter {
         AllocationLedger ledger;
         boolean changed;
         long total;
+        long free;
+        String restrictedBy;
         IpAddress cursor;
         final List<LedgerOutcome> outcomes = new ArrayList<>();
     }
@@ -248,11 +256,15 @@ public class PoolLedgerWriter {
             plan.changed = true;
             plan.outcomes.add(new LedgerOutcome.Reserved(pick.get(), pool));
         }
-        Long recordedTotal = pool.getStatus() == null ? null : pool.getStatus().totalIPCount;
-        Long recordedCount = pool.getStatus() == null ? null : pool.getStatus().allocatedIPCount;
+        // what a new pod can still get; the same write carries it, as it carries the counts
+        plan.free = handOut.sizeSaturatedLong() - handOut.intersectionSize(plan.ledger.allocated()).longValue();
+        plan.restrictedBy = PoolRestrictions.of(pool.getSpec());
+        SpiderIPPoolStatus recorded = pool.getStatus() == null ? new SpiderIPPoolStatus() : pool.getStatus();
         if (!plan.changed && plan.ledger.size() == before
-                && (recordedTotal == null || recordedTotal != plan.total || recordedCount == null
-                        || recordedCount != before)) {
+                && (recorded.totalIPCount == null || recorded.totalIPCount != plan.total
+                        || recorded.allocatedIPCount == null || recorded.allocatedIPCount != before
+                        || recorded.freeIPCount == null || recorded.freeIPCount != plan.free
+                        || !plan.restrictedBy.equals(recorded.restrictedBy))) {
             plan.changed = true; // keep the counts exact even when nothing else changed
         }
         return plan;

@@ -3,8 +3,12 @@ package dev.spinneret.reservation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import dev.spinneret.api.v2beta1.SpiderApi;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.api.v2beta1.SpiderSubnet;
+import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.Finalizers;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.selection.IpamAnnotations;
@@ -60,6 +64,8 @@ public class ReservationReaper {
     KubernetesClient client;
     @Inject
     ClusterCache cache;
+    @Inject
+    AdmissionGate gate;
     @Inject
     PoolLedgerWriter writer;
     @Inject
@@ -198,33 +204,81 @@ public class ReservationReaper {
     }
 
     /**
-     * Keeps a pool's counts in step with its spec, and lets a deleted pool go once nothing is allocated: the
-     * finalizer {@code spiderpool.spidernet.io} is removed only when the ledger is empty (allocation refuses a
-     * pool that is being deleted, so the ledger can only shrink by then).
+     * Keeps a pool's counts in step with its spec, and lets a deleted pool go once nothing is allocated: Spinneret's
+     * finalizer (or the legacy one) is removed only when the ledger is empty (allocation refuses a pool that is being
+     * deleted, so the ledger can only shrink by then). A live pool's legacy finalizer is replaced in one write.
      */
     void maintain(SpiderIPPool cached) {
         if (!leader || cached.getSpec() == null) {
             return;
         }
         try {
-            String name = cached.getMetadata().getName();
-            var st = cached.getStatus();
-            boolean empty = st == null || st.allocatedIPs == null || st.allocatedIPs.isEmpty();
-            if (cached.isMarkedForDeletion()) {
-                if (empty && cached.getMetadata().getFinalizers() != null
-                        && cached.getMetadata().getFinalizers().contains(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER)) {
-                    client.resources(SpiderIPPool.class).withName(name).edit(p -> {
-                        p.getMetadata().getFinalizers().remove(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER);
-                        return p;
-                    });
-                    LOG.infof("SpiderIPPool %s is empty: finalizer removed, deletion proceeds", name);
-                }
+            if (finalizers(cached)) {
                 return;
             }
-            writer.refreshCounts(name); // writes only if the counts differ from spec and ledger
+            writer.refreshCounts(cached.getMetadata().getName()); // writes only if the counts differ
         } catch (RuntimeException e) {
             LOG.warnf("maintenance of SpiderIPPool %s failed: %s", cached.getMetadata().getName(), e.getMessage());
         }
+    }
+
+    /**
+     * The pool's finalizers as they should be: released once it is deleted and empty, migrated from the legacy name
+     * while it lives. Returns true when the pool is being deleted (nothing else to maintain).
+     */
+    private boolean finalizers(SpiderIPPool pool) {
+        String name = pool.getMetadata().getName();
+        List<String> have = pool.getMetadata().getFinalizers();
+        if (pool.isMarkedForDeletion()) {
+            var st = pool.getStatus();
+            boolean empty = st == null || st.allocatedIPs == null || st.allocatedIPs.isEmpty();
+            if (empty && Finalizers.held(have, SpiderApi.POOL_FINALIZER)) {
+                gate.forget("SpiderIPPool", name, pool.getMetadata().getUid()); // stored and going: no claim needed
+                if (setFinalizers(SpiderIPPool.class, name, pool.getMetadata().getUid(), true,
+                        f -> Finalizers.released(f, SpiderApi.POOL_FINALIZER))) {
+                    LOG.infof("SpiderIPPool %s is empty: finalizer removed, deletion proceeds", name);
+                }
+            }
+            return true;
+        }
+        if (Finalizers.legacy(have) && setFinalizers(SpiderIPPool.class, name, pool.getMetadata().getUid(), false,
+                f -> Finalizers.migrated(f, SpiderApi.POOL_FINALIZER))) {
+            LOG.infof("SpiderIPPool %s: legacy finalizer %s replaced by %s", name, SpiderApi.LEGACY_FINALIZER,
+                    SpiderApi.POOL_FINALIZER);
+        }
+        return false;
+    }
+
+    /**
+     * Rewrites the finalizers of a fresh read of the object, conditionally on its resourceVersion (a concurrent change
+     * means a re-read and another try). Acts only on the same incarnation ({@code uid}) in the same deletion state:
+     * a legacy finalizer is migrated only while the object lives (none may be added once it is being deleted), and
+     * finalizers are released only from an object being deleted. Returns whether it wrote.
+     */
+    private <T extends io.fabric8.kubernetes.client.CustomResource<?, ?>> boolean setFinalizers(Class<T> type,
+            String name, String uid, boolean deleting, java.util.function.UnaryOperator<List<String>> change) {
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            T fresh = client.resources(type).withName(name).get();
+            if (fresh == null || !fresh.getMetadata().getUid().equals(uid) || fresh.isMarkedForDeletion() != deleting) {
+                return false;
+            }
+            List<String> have = fresh.getMetadata().getFinalizers() == null ? List.of()
+                    : fresh.getMetadata().getFinalizers();
+            List<String> want = change.apply(have);
+            if (want.equals(have)) {
+                return false;
+            }
+            fresh.getMetadata().setFinalizers(want);
+            try {
+                client.resource(fresh).update(); // carries the resourceVersion just read
+                return true;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        return false;
     }
 
     private void sweepQuietly() {
@@ -248,6 +302,9 @@ public class ReservationReaper {
             SpiderIPPool pool = client.resources(SpiderIPPool.class).withName(name).get();
             if (pool == null || pool.getSpec() == null || pool.getSpec().ipVersion == null) {
                 continue;
+            }
+            if (!finalizers(pool) && (pool.getStatus() == null || pool.getStatus().freeIPCount == null)) {
+                writer.refreshCounts(name); // a pool last written before freeIPCount existed
             }
             long total = pool.getStatus() == null || pool.getStatus().totalIPCount == null ? 0
                     : pool.getStatus().totalIPCount;
@@ -297,13 +354,23 @@ public class ReservationReaper {
 
     /**
      * A SpiderSubnet being deleted keeps its finalizer while any SpiderIPPool of its CIDR exists (their addresses
-     * are handed out from it); once none is left the finalizer is removed and the deletion completes.
+     * are handed out from it); once none is left the finalizer is removed and the deletion completes. A live subnet's
+     * legacy finalizer is replaced in one write.
      */
     void releaseEmptySubnets() {
-        for (dev.spinneret.api.v2beta1.SpiderSubnet subnet : client.resources(dev.spinneret.api.v2beta1.SpiderSubnet.class)
-                .list().getItems()) {
-            if (!subnet.isMarkedForDeletion() || subnet.getMetadata().getFinalizers() == null
-                    || !subnet.getMetadata().getFinalizers().contains(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER)) {
+        for (SpiderSubnet subnet : client.resources(SpiderSubnet.class).list().getItems()) {
+            String name = subnet.getMetadata().getName();
+            String uid = subnet.getMetadata().getUid();
+            List<String> have = subnet.getMetadata().getFinalizers();
+            if (!subnet.isMarkedForDeletion()) {
+                if (Finalizers.legacy(have) && setFinalizers(SpiderSubnet.class, name, uid, false,
+                        f -> Finalizers.migrated(f, SpiderApi.SUBNET_FINALIZER))) {
+                    LOG.infof("SpiderSubnet %s: legacy finalizer %s replaced by %s", name,
+                            SpiderApi.LEGACY_FINALIZER, SpiderApi.SUBNET_FINALIZER);
+                }
+                continue;
+            }
+            if (!Finalizers.held(have, SpiderApi.SUBNET_FINALIZER)) {
                 continue;
             }
             String cidr = subnet.getSpec() == null ? null : subnet.getSpec().subnet;
@@ -312,13 +379,11 @@ public class ReservationReaper {
             if (inUse) {
                 continue;
             }
-            client.resources(dev.spinneret.api.v2beta1.SpiderSubnet.class).withName(subnet.getMetadata().getName())
-                    .edit(x -> {
-                        x.getMetadata().getFinalizers().remove(dev.spinneret.api.v2beta1.SpiderApi.FINALIZER);
-                        return x;
-                    });
-            LOG.infof("SpiderSubnet %s has no pools left: finalizer removed, deletion proceeds",
-                    subnet.getMetadata().getName());
+            gate.forget("SpiderSubnet", name, uid);
+            if (setFinalizers(SpiderSubnet.class, name, uid, true,
+                    f -> Finalizers.released(f, SpiderApi.SUBNET_FINALIZER))) {
+                LOG.infof("SpiderSubnet %s has no pools left: finalizer removed, deletion proceeds", name);
+            }
         }
     }
 

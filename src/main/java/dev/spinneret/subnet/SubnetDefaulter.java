@@ -30,7 +30,8 @@ public class SubnetDefaulter implements NamedAdmissionHandler {
         if (meta.hasNonNull("deletionTimestamp")) {
             return AdmissionOutcome.allow();
         }
-        IpPoolDefaulter.applySharedDefaults(meta, subnet.with("spec"), SpiderApi.LABEL_SUBNET_CIDR);
+        IpPoolDefaulter.applySharedDefaults(meta, subnet.with("spec"), SpiderApi.LABEL_SUBNET_CIDR,
+                SpiderApi.SUBNET_FINALIZER);
         return AdmissionOutcome.mutate(subnet);
     }
 }

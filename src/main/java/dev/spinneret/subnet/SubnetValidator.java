@@ -63,7 +63,8 @@ public class SubnetValidator implements NamedAdmissionHandler {
         if (old != null) {
             guardControlled(old, spec);
         }
-        Footprint mine = new Footprint("SpiderSubnet", subnet.getMetadata().getName(), spec.subnet(), spec.usable());
+        Footprint mine = new Footprint("SpiderSubnet", subnet.getMetadata().getName(), spec.subnet(), spec.usable())
+                .of(subnet.getMetadata().getUid(), subnet.getMetadata().getGeneration());
         gate.admit(mine, req.dryRun(), footprints::fresh, others -> OverlapRules.forSubnet(mine, others));
         return AdmissionOutcome.allow();
     }

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class PoolAdmissionTest {
     @Inject
     KubernetesClient client;
+    @Inject
+    AdmissionGate gate;
 
     @BeforeEach
     void clean() {
@@ -100,10 +102,41 @@ class PoolAdmissionTest {
         ObjectNode p = pool("p", "10.244.0.0/16", "10.244.0.20", "10.244.0.10-10.244.0.19", "10.244.0.30");
         ObjectNode d = defaulted(p);
         assertEquals(4, d.at("/spec/ipVersion").asInt());
-        assertEquals("spiderpool.spidernet.io", d.at("/metadata/finalizers/0").asText());
+        assertEquals("[\"spiderpool.spidernet.io/ippool\"]", d.at("/metadata/finalizers").toString());
         assertEquals("10-244-0-0-16", d.at("/metadata/labels").get("ipam.spidernet.io/ippool-cidr").asText());
         assertEquals("[\"10.244.0.10-10.244.0.20\",\"10.244.0.30\"]", d.at("/spec/ips").toString());
         assertEquals(false, d.at("/spec/default").asBoolean(true));
+        ObjectNode s = mutate("mutate-spidersubnet", "SpiderSubnet", subnet("s", "10.245.0.0/16", "10.245.0.1"));
+        assertEquals("[\"spiderpool.spidernet.io/subnet\"]", s.at("/metadata/finalizers").toString());
+    }
+
+    @Test
+    void theLegacyFinalizerIsReplacedOnUpdateButNeverOnAnObjectBeingDeleted() throws Exception {
+        ObjectNode old = defaulted(pool("p", "10.244.0.0/16", "10.244.0.10"));
+        old.with("metadata").putArray("finalizers").add("example.com/keep").add("spiderpool.spidernet.io");
+        ObjectNode now = old.deepCopy();
+        now.with("metadata").with("labels").put("team", "a");
+        ObjectNode patched = applyPatch(post("mutate-spiderippool", review("SpiderIPPool", "UPDATE", now, old, false)),
+                now);
+        assertEquals("[\"example.com/keep\",\"spiderpool.spidernet.io/ippool\"]",
+                patched.at("/metadata/finalizers").toString());
+        // once deletion started no finalizer may be added: the legacy one stays and still holds the pool
+        ObjectNode deleting = old.deepCopy();
+        deleting.with("metadata").put("deletionTimestamp", "2026-11-30T10:00:00Z");
+        ObjectNode kept = applyPatch(post("mutate-spiderippool", review("SpiderIPPool", "UPDATE", deleting, deleting,
+                false)), deleting);
+        assertEquals("[\"example.com/keep\",\"spiderpool.spidernet.io\"]", kept.at("/metadata/finalizers").toString());
+    }
+
+    private static ObjectNode applyPatch(io.restassured.response.ValidatableResponse r, ObjectNode obj)
+            throws Exception {
+        var response = Reviews.M.readTree(r.body("response.allowed", equalTo(true)).extract().asString())
+                .get("response");
+        if (!response.has("patch")) {
+            return obj;
+        }
+        var patch = Reviews.M.readTree(java.util.Base64.getDecoder().decode(response.get("patch").asText()));
+        return (ObjectNode) io.fabric8.zjsonpatch.JsonPatch.apply(patch, obj);
     }
 
     @Test
@@ -278,9 +311,39 @@ class PoolAdmissionTest {
 
     @Test
     void aPoolAdmittedButNotYetStoredBlocksAnOverlappingOne() throws Exception {
-        allowed("validate-spiderippool", "SpiderIPPool", defaulted(pool("first", "10.3.0.0/24", "10.3.0.1-10.3.0.9")));
+        allowed("validate-spiderippool", "SpiderIPPool", identified(defaulted(pool("first", "10.3.0.0/24",
+                "10.3.0.1-10.3.0.9")), "uid-first"));
         denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("second", "10.3.0.0/24", "10.3.0.5")),
-                "SpiderIPPool first", "not yet stored");
+                "SpiderIPPool first (admitted ", "s ago, not yet stored; its addresses stay claimed until it is"
+                        + " stored, at most ", "s more)");
+    }
+
+    @Test
+    void aPoolStoredAndDeletedReleasesItsClaimAtOnce() throws Exception {
+        allowed("validate-spiderippool", "SpiderIPPool", identified(defaulted(pool("first", "10.3.0.0/24",
+                "10.3.0.1-10.3.0.9")), "uid-deleted"));
+        gate.observed("uid-deleted", 1L); // the pool informer saw it stored; it is not listed any more: deleted
+        allowed("validate-spiderippool", "SpiderIPPool", defaulted(pool("second", "10.3.0.0/24", "10.3.0.5")));
+        // and the claim is gone from the ConfigMap: the second pool's is the only one left
+        String claims = client.configMaps().inNamespace("spinneret-system").withName(AdmissionGate.CLAIMS).get()
+                .getData().get("claims");
+        assertTrue(claims.contains("\"second\"") && !claims.contains("\"first\""), claims);
+    }
+
+    @Test
+    void deletingAPoolForgetsItsClaim() throws Exception {
+        allowed("validate-spiderippool", "SpiderIPPool", identified(defaulted(pool("first", "10.3.0.0/24",
+                "10.3.0.1-10.3.0.9")), "uid-forgotten"));
+        gate.forget("SpiderIPPool", "first", "uid-other"); // another incarnation of the name: not this claim
+        denied("validate-spiderippool", "SpiderIPPool", defaulted(pool("second", "10.3.0.0/24", "10.3.0.5")),
+                "SpiderIPPool first");
+        gate.forget("SpiderIPPool", "first", "uid-forgotten");
+        allowed("validate-spiderippool", "SpiderIPPool", defaulted(pool("second", "10.3.0.0/24", "10.3.0.5")));
+    }
+
+    private static ObjectNode identified(ObjectNode obj, String uid) {
+        obj.with("metadata").put("uid", uid).put("generation", 1);
+        return obj;
     }
 
     @Test

@@ -19,5 +19,8 @@ import io.fabric8.kubernetes.client.CustomResource;
 @AdditionalPrinterColumn(name = "TOTAL-IP-COUNT", jsonPath = ".status.totalIPCount", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "DEFAULT", jsonPath = ".spec.default", type = AdditionalPrinterColumn.Type.BOOLEAN)
 @AdditionalPrinterColumn(name = "DISABLE", jsonPath = ".spec.disable", type = AdditionalPrinterColumn.Type.BOOLEAN)
+// -o wide only (priority 1): plain `kubectl get sp` prints exactly Spiderpool's columns
+@AdditionalPrinterColumn(name = "FREE-IP-COUNT", jsonPath = ".status.freeIPCount", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "RESTRICTED-BY", jsonPath = ".status.restrictedBy", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 public class SpiderIPPool extends CustomResource<SpiderIPPoolSpec, SpiderIPPoolStatus> {
 }

@@ -13,4 +13,14 @@ public class SpiderIPPoolStatus {
     public Long allocatedIPCount;
     /** The last address handed out; the next allocation starts after it, so a just-released address is reused last. */
     public String lastAllocatedIP;
+    /**
+     * Spinneret: addresses a new pod can still get — the usable addresses minus those allocated, SpiderReservedIPs
+     * and the gateway. Written with the counts (every ledger write), so it never costs a write of its own.
+     */
+    public Long freeIPCount;
+    /**
+     * Spinneret: which of the pool's selectors limit who may use it, for {@code kubectl get sp -o wide}:
+     * {@code namespace}, {@code node}, {@code pod} (comma-separated), or {@code none}. Derived from spec with the counts.
+     */
+    public String restrictedBy;
 }
