@@ -57,7 +57,7 @@ class SeedWalkthroughIT {
             assertEquals("nginx-v4-ippool 4 10.244.0.0/16 0 11 false false", squash(lines.get(1)));
         });
         SpiderIPPool p = cluster.client().resources(SpiderIPPool.class).withName("nginx-v4-ippool").get();
-        assertTrue(p.getMetadata().getFinalizers().contains("spiderpool.spidernet.io"));
+        assertEquals(List.of("spiderpool.spidernet.io/ippool"), p.getMetadata().getFinalizers());
         assertEquals("nginx-subnet-v4", p.getMetadata().getLabels().get("ipam.spidernet.io/owner-spider-subnet"));
     }
 
