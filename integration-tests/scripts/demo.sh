@@ -167,6 +167,31 @@ for p in json.load(sys.stdin)["items"]:
     print("%-32s %s" % (p["metadata"]["name"], r["ipv4"].split("/")[0]))'
 
 echo
+echo "== What is left in a pool, and who holds an address (README: Looking after pools) =="
+k get sp nginx-v4-ippool -o wide
+IP=$("$KUBECTL" get po -l app=nginx-m -o json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["items"][0]
+print(json.loads(p["metadata"]["annotations"]["ipam.spidernet.io/reserved-ips"])["interfaces"][0]["ipv4"].split("/")[0])')
+WHO="kubectl get pods -A -o custom-columns='NAMESPACE:.metadata.namespace,NAME:.metadata.name,NODE:.spec.nodeName,RESERVED-IPS:.metadata.annotations.ipam\\.spidernet\\.io/reserved-ips' | grep -F '\"$IP/'"
+say "$WHO"
+PATH="$(dirname "$KUBECTL"):$PATH" bash -c "$WHO"
+
+echo
+echo "== Delete a pool and apply it again: accepted at once =="
+SCRATCH='apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata:
+  name: scratch
+spec:
+  subnet: 10.244.0.0/16
+  ips:
+  - 10.244.130.1-10.244.130.9'
+echo "$SCRATCH" | "$KUBECTL" apply -f -
+k delete sp scratch
+echo "$SCRATCH" | apply; echo "$SCRATCH" | "$KUBECTL" apply -f -
+
+echo
 echo "== The article's second pain point: overlapping pools are refused, naming the conflict =="
 BAD='apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool

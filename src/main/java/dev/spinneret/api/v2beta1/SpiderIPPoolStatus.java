@@ -14,8 +14,8 @@ public class SpiderIPPoolStatus {
     /** The last address handed out; the next allocation starts after it, so a just-released address is reused last. */
     public String lastAllocatedIP;
     /**
-     * Spinneret: addresses a new pod can still get — the usable addresses minus those allocated, SpiderReservedIPs
-     * and the gateway. Written with the counts (every ledger write), so it never costs a write of its own.
+     * Spinneret: addresses a new pod can still get — the usable addresses minus those allocated and SpiderReservedIPs
+     * (the gateway is never usable). Written with the counts (every ledger write), so it never costs a write of its own.
      */
     public Long freeIPCount;
     /**
