@@ -235,6 +235,8 @@ public class ReservationReaper {
             if (empty && Finalizers.held(have, SpiderApi.POOL_FINALIZER)) {
                 gate.forget("SpiderIPPool", name, pool.getMetadata().getUid()); // stored and going: no claim needed
                 if (setFinalizers(SpiderIPPool.class, name, pool.getMetadata().getUid(), true,
+                        fresh -> fresh.getStatus() == null || fresh.getStatus().allocatedIPs == null
+                                || fresh.getStatus().allocatedIPs.isEmpty(),
                         f -> Finalizers.released(f, SpiderApi.POOL_FINALIZER))) {
                     LOG.infof("SpiderIPPool %s is empty: finalizer removed, deletion proceeds", name);
                 }
@@ -242,7 +244,7 @@ public class ReservationReaper {
             return true;
         }
         if (Finalizers.legacy(have) && setFinalizers(SpiderIPPool.class, name, pool.getMetadata().getUid(), false,
-                f -> Finalizers.migrated(f, SpiderApi.POOL_FINALIZER))) {
+                fresh -> true, f -> Finalizers.migrated(f, SpiderApi.POOL_FINALIZER))) {
             LOG.infof("SpiderIPPool %s: legacy finalizer %s replaced by %s", name, SpiderApi.LEGACY_FINALIZER,
                     SpiderApi.POOL_FINALIZER);
         }
@@ -253,13 +255,16 @@ public class ReservationReaper {
      * Rewrites the finalizers of a fresh read of the object, conditionally on its resourceVersion (a concurrent change
      * means a re-read and another try). Acts only on the same incarnation ({@code uid}) in the same deletion state:
      * a legacy finalizer is migrated only while the object lives (none may be added once it is being deleted), and
-     * finalizers are released only from an object being deleted. Returns whether it wrote.
+     * finalizers are released only from an object being deleted; {@code still} re-checks the reason on the fresh
+     * read (a pool's ledger is still empty). Returns whether it wrote.
      */
     private <T extends io.fabric8.kubernetes.client.CustomResource<?, ?>> boolean setFinalizers(Class<T> type,
-            String name, String uid, boolean deleting, java.util.function.UnaryOperator<List<String>> change) {
+            String name, String uid, boolean deleting, java.util.function.Predicate<T> still,
+            java.util.function.UnaryOperator<List<String>> change) {
         for (int attempt = 1; attempt <= 5; attempt++) {
             T fresh = client.resources(type).withName(name).get();
-            if (fresh == null || !fresh.getMetadata().getUid().equals(uid) || fresh.isMarkedForDeletion() != deleting) {
+            if (fresh == null || !fresh.getMetadata().getUid().equals(uid) || fresh.isMarkedForDeletion() != deleting
+                    || !still.test(fresh)) {
                 return false;
             }
             List<String> have = fresh.getMetadata().getFinalizers() == null ? List.of()
@@ -363,7 +368,7 @@ public class ReservationReaper {
             String uid = subnet.getMetadata().getUid();
             List<String> have = subnet.getMetadata().getFinalizers();
             if (!subnet.isMarkedForDeletion()) {
-                if (Finalizers.legacy(have) && setFinalizers(SpiderSubnet.class, name, uid, false,
+                if (Finalizers.legacy(have) && setFinalizers(SpiderSubnet.class, name, uid, false, fresh -> true,
                         f -> Finalizers.migrated(f, SpiderApi.SUBNET_FINALIZER))) {
                     LOG.infof("SpiderSubnet %s: legacy finalizer %s replaced by %s", name,
                             SpiderApi.LEGACY_FINALIZER, SpiderApi.SUBNET_FINALIZER);
@@ -380,7 +385,7 @@ public class ReservationReaper {
                 continue;
             }
             gate.forget("SpiderSubnet", name, uid);
-            if (setFinalizers(SpiderSubnet.class, name, uid, true,
+            if (setFinalizers(SpiderSubnet.class, name, uid, true, fresh -> true,
                     f -> Finalizers.released(f, SpiderApi.SUBNET_FINALIZER))) {
                 LOG.infof("SpiderSubnet %s has no pools left: finalizer removed, deletion proceeds", name);
             }
