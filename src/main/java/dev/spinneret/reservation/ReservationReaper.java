@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -90,6 +91,7 @@ public class ReservationReaper {
         t.setDaemon(true);
         return t;
     });
+    private volatile SharedIndexInformer<SpiderSubnet> subnets;
     private MultiGauge totals;
     private MultiGauge allocated;
 
@@ -131,8 +133,29 @@ public class ReservationReaper {
 
             @Override
             public void onDelete(SpiderIPPool pool, boolean unknown) {
+                subnetsMayGo(); // the last pool of a deleted subnet's CIDR is gone: the subnet need not wait a sweep
             }
         });
+        // subnets being deleted: a small watch of their own (JOSDK hands deleted objects only to finalizing reconcilers)
+        subnets = ClusterCache.resilient(client.resources(SpiderSubnet.class).runnableInformer(0));
+        subnets.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(SpiderSubnet s) {
+                onUpdate(null, s);
+            }
+
+            @Override
+            public void onUpdate(SpiderSubnet old, SpiderSubnet s) {
+                if (s.isMarkedForDeletion()) {
+                    subnetsMayGo();
+                }
+            }
+
+            @Override
+            public void onDelete(SpiderSubnet s, boolean unknown) {
+            }
+        });
+        subnets.start();
         if (leaderElection) {
             String identity = System.getenv().getOrDefault("HOSTNAME", "spinneret") + "-" + ProcessHandle.current().pid();
             client.leaderElector().withConfig(new LeaderElectionConfigBuilder().withName("spinneret-gc")
@@ -284,6 +307,23 @@ public class ReservationReaper {
             }
         }
         return false;
+    }
+
+    /**
+     * A subnet was marked for deletion or a pool went: lets deleted subnets without pools go now instead of at the
+     * next sweep (so {@code kubectl delete ss} returns at once). Leader only, on the reaper's thread.
+     */
+    private void subnetsMayGo() {
+        if (!leader) {
+            return;
+        }
+        timer.execute(() -> {
+            try {
+                releaseEmptySubnets();
+            } catch (RuntimeException e) {
+                LOG.warnf("releasing deleted subnets failed: %s; the next sweep retries", e.getMessage());
+            }
+        });
     }
 
     private void sweepQuietly() {
@@ -521,6 +561,9 @@ public class ReservationReaper {
 
     @PreDestroy
     void stop() {
+        if (subnets != null) {
+            subnets.stop();
+        }
         timer.shutdownNow();
     }
 }
