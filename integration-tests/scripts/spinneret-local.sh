@@ -9,7 +9,9 @@
 #
 # After start: source <cp-dir>/spinneret/env  (SPINNERET_URL, SPINNERET_HTTP_PORTS, SPINNERET_PIDS, logs in
 # <cp-dir>/spinneret/*.log). Env: SPINNERET_JAVA (java binary), SPINNERET_JAVA_OPTS, SPINNERET_GC_ORPHAN_TTL,
-# SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds).
+# SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds), SPINNERET_PRIMARY_NETWORK (true|false, default true:
+# the chart's ipam.primaryNetwork, given to both the service and the rendered webhooks, matchConditions included).
+# The NetworkAttachmentDefinition CRD (Multus' published schema, src/test/resources/crds/) is applied too.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -55,6 +57,8 @@ case "$cmd" in
 esac
 
 REPLICAS="${3:-1}"
+PRIMARY_NETWORK="${SPINNERET_PRIMARY_NETWORK:-true}"
+[[ "$PRIMARY_NETWORK" == true || "$PRIMARY_NETWORK" == false ]] || die "SPINNERET_PRIMARY_NETWORK must be true or false"
 [[ "$REPLICAS" =~ ^[1-9]$ ]] || die "replicas must be 1..9, got $REPLICAS"
 [[ -f "$CP/env" ]] || die "$CP/env missing: start the control plane first (control-plane.sh start $CP)"
 # shellcheck disable=SC1091
@@ -80,6 +84,7 @@ fi
 
 log "applying CRDs"
 "$KUBECTL" apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
+"$KUBECTL" apply --server-side --force-conflicts -f "$ROOT/src/test/resources/crds/" >/dev/null
 "$KUBECTL" wait --for=condition=Established --timeout=60s crd --all >/dev/null
 "$KUBECTL" create namespace spinneret-system --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 
@@ -91,7 +96,7 @@ for i in $(seq 1 "$REPLICAS"); do
   KUBECONFIG="$CP/admin.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" ${SPINNERET_JAVA_OPTS:--Xmx384m} \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$hp" -Dquarkus.http.ssl-port="$sp" \
     -Dquarkus.http.ssl.certificate.files="$SD/tls.crt" -Dquarkus.http.ssl.certificate.key-files="$SD/tls.key" \
-    -Dspinneret.namespace=spinneret-system \
+    -Dspinneret.namespace=spinneret-system -Dspinneret.ipam.primary-network="$PRIMARY_NETWORK" \
     -Dspinneret.gc.orphan-ttl="${SPINNERET_GC_ORPHAN_TTL:-60s}" -Dspinneret.gc.interval="${SPINNERET_GC_INTERVAL:-60s}" \
     -jar "$APP" >"$SD/spinneret-$i.log" 2>&1 </dev/null &
   echo $! >>"$SD/pids"
@@ -119,12 +124,14 @@ URL="https://127.0.0.1:$PORT"
 log "registering webhooks at $URL"
 "$HELM" template spinneret "$ROOT/helm/spinneret" --namespace spinneret-system --show-only templates/webhooks.yaml --kube-version "$("$KUBECTL" version -o json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"serverVersion\"][\"gitVersion\"])")" \
   --set webhook.externalURL="$URL" --set webhook.caBundle="$(base64 -w0 <"$CA_FILE")" \
-  --set webhook.timeoutSeconds="${SPINNERET_WEBHOOK_TIMEOUT:-10}" >"$SD/webhooks.yaml"
+  --set webhook.timeoutSeconds="${SPINNERET_WEBHOOK_TIMEOUT:-10}" --set ipam.primaryNetwork="$PRIMARY_NETWORK" \
+  >"$SD/webhooks.yaml"
 "$KUBECTL" apply -f "$SD/webhooks.yaml" >/dev/null
 
 cat >"$SD/env" <<ENV
 export SPINNERET_URL=$URL
 export SPINNERET_HTTP_PORTS="${HTTP_PORTS[*]}"
 export SPINNERET_PIDS="$(tr '\n' ' ' <"$SD/pids")"
+export SPINNERET_PRIMARY_NETWORK=$PRIMARY_NETWORK
 ENV
-log "ready: $REPLICAS instance(s), http ports ${HTTP_PORTS[*]}, webhook $URL"
+log "ready: $REPLICAS instance(s), http ports ${HTTP_PORTS[*]}, webhook $URL, ipam.primaryNetwork=$PRIMARY_NETWORK"
