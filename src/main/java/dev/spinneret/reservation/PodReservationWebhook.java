@@ -35,7 +35,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Mutating webhook on Pod CREATE: chooses the pools, reserves the addresses in the pools' ledgers (in the API
+ * Mutating webhook on Pod CREATE: decides which of the pod's interfaces Spinneret serves ({@link ServedInterfaces}:
+ * none → the pod is allowed unchanged), chooses the pools, reserves the addresses in the pools' ledgers (in the API
  * server, before answering), and writes them into the pod as {@code ipam.spidernet.io/reserved-ips} plus the label
  * {@code ipam.spidernet.io/reservation-id}. Dry runs reserve nothing and show what would be used.
  */
