@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spinneret.ip.AllocationLedger;
+import dev.spinneret.ip.IpAddress;
+import dev.spinneret.ip.IpFamily;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,8 +171,9 @@ class MultusIT {
         assertEquals(List.of("net1=mx-macvlan-v4"), interfaces(r));
         String addr = r.at("/interfaces/0/ipv4").asText();
         assertTrue(addr.startsWith("10.90.1.") && addr.endsWith("/16"), addr);
-        assertTrue(Pods.ledger(cluster.client(), "mx-macvlan-v4").contains(addr.substring(0, addr.indexOf('/'))
-                + "=" + r.get("id").asText()));
+        assertEquals(r.get("id").asText(), AllocationLedger.decode(IpFamily.V4, Pods.ledger(cluster.client(),
+                "mx-macvlan-v4")).owner(IpAddress.parse(addr.substring(0, addr.indexOf('/')))).orElse(null),
+                "the pool's ledger holds net1's address for this reservation");
         // two Spinneret networks: two interfaces with Multus' names; the network of another IPAM is skipped
         create(NS, "s-two", Map.of("k8s.v1.cni.cncf.io/networks",
                 "kube-system/macvlan-ens224, whereabouts, ipvlan-ens256")).ok();
