@@ -90,7 +90,9 @@ log "applying CRDs"
 
 HTTP_PORTS=(); HTTPS_PORTS=()
 for i in $(seq 1 "$REPLICAS"); do
-  hp=$(free_port); sp=$(free_port)
+  # free_port may hand out the same port twice (it is free again once probed): never reuse one in this start
+  hp=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} " == *" $hp "* ]]; do hp=$(free_port); done
+  sp=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} $hp " == *" $sp "* ]]; do sp=$(free_port); done
   HTTP_PORTS+=("$hp"); HTTPS_PORTS+=("$sp")
   # shellcheck disable=SC2086
   KUBECONFIG="$CP/admin.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" ${SPINNERET_JAVA_OPTS:--Xmx384m} \
@@ -114,7 +116,7 @@ done
 
 PORT="${HTTPS_PORTS[0]}"
 if [[ "$REPLICAS" -gt 1 ]]; then
-  PORT=$(free_port)
+  PORT=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} " == *" $PORT "* ]]; do PORT=$(free_port); done
   setsid python3 "$HERE/tcp-round-robin.py" "$PORT" "${HTTPS_PORTS[@]}" >"$SD/proxy.log" 2>&1 </dev/null &
   echo $! >>"$SD/pids"
   for _ in $(seq 1 50); do (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
