@@ -9,7 +9,8 @@
 #
 # After start: source <cp-dir>/spinneret/env  (SPINNERET_URL, SPINNERET_HTTP_PORTS, SPINNERET_PIDS, logs in
 # <cp-dir>/spinneret/*.log). Env: SPINNERET_JAVA (java binary), SPINNERET_JAVA_OPTS, SPINNERET_GC_ORPHAN_TTL,
-# SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds), SPINNERET_PRIMARY_NETWORK (true|false, default true:
+# SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds), SPINNERET_READY_TIMEOUT (seconds, default 180),
+# SPINNERET_PRIMARY_NETWORK (true|false, default true:
 # the chart's ipam.primaryNetwork, given to both the service and the rendered webhooks, matchConditions included).
 # The NetworkAttachmentDefinition CRD (Multus' published schema, src/test/resources/crds/) is applied too.
 set -euo pipefail
@@ -58,6 +59,9 @@ esac
 
 REPLICAS="${3:-1}"
 PRIMARY_NETWORK="${SPINNERET_PRIMARY_NETWORK:-true}"
+# seconds each instance may take to become ready (start-up took 38 s on the 2-core machine at load 20)
+READY_TIMEOUT="${SPINNERET_READY_TIMEOUT:-180}"
+[[ "$READY_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "SPINNERET_READY_TIMEOUT must be a positive number of seconds"
 [[ "$PRIMARY_NETWORK" == true || "$PRIMARY_NETWORK" == false ]] || die "SPINNERET_PRIMARY_NETWORK must be true or false"
 [[ "$REPLICAS" =~ ^[1-9]$ ]] || die "replicas must be 1..9, got $REPLICAS"
 [[ -f "$CP/env" ]] || die "$CP/env missing: start the control plane first (control-plane.sh start $CP)"
@@ -105,13 +109,13 @@ for i in $(seq 1 "$REPLICAS"); do
 done
 for i in $(seq 0 $((REPLICAS - 1))); do
   ok=0
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 $((READY_TIMEOUT * 2))); do
     if curl -fsS "http://127.0.0.1:${HTTP_PORTS[$i]}/q/health/ready" >/dev/null 2>&1; then ok=1; break; fi
     pid=$(sed -n "$((i + 1))p" "$SD/pids")
     kill -0 "$pid" 2>/dev/null || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) exited"; }
     sleep 0.5
   done
-  [[ $ok == 1 ]] || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) not ready after 60 s"; }
+  [[ $ok == 1 ]] || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) not ready after $READY_TIMEOUT s"; }
 done
 
 PORT="${HTTPS_PORTS[0]}"
