@@ -9,7 +9,10 @@
 #
 # After start: source <cp-dir>/spinneret/env  (SPINNERET_URL, SPINNERET_HTTP_PORTS, SPINNERET_PIDS, logs in
 # <cp-dir>/spinneret/*.log). Env: SPINNERET_JAVA (java binary), SPINNERET_JAVA_OPTS, SPINNERET_GC_ORPHAN_TTL,
-# SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds).
+# SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds), SPINNERET_READY_TIMEOUT (seconds, default 180),
+# SPINNERET_PRIMARY_NETWORK (true|false, default true:
+# the chart's ipam.primaryNetwork, given to both the service and the rendered webhooks, matchConditions included).
+# The NetworkAttachmentDefinition CRD (Multus' published schema, src/test/resources/crds/) is applied too.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -55,6 +58,11 @@ case "$cmd" in
 esac
 
 REPLICAS="${3:-1}"
+PRIMARY_NETWORK="${SPINNERET_PRIMARY_NETWORK:-true}"
+# seconds each instance may take to become ready (start-up took 38 s on the 2-core machine at load 20)
+READY_TIMEOUT="${SPINNERET_READY_TIMEOUT:-180}"
+[[ "$READY_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "SPINNERET_READY_TIMEOUT must be a positive number of seconds"
+[[ "$PRIMARY_NETWORK" == true || "$PRIMARY_NETWORK" == false ]] || die "SPINNERET_PRIMARY_NETWORK must be true or false"
 [[ "$REPLICAS" =~ ^[1-9]$ ]] || die "replicas must be 1..9, got $REPLICAS"
 [[ -f "$CP/env" ]] || die "$CP/env missing: start the control plane first (control-plane.sh start $CP)"
 # shellcheck disable=SC1091
@@ -80,36 +88,39 @@ fi
 
 log "applying CRDs"
 "$KUBECTL" apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
+"$KUBECTL" apply --server-side --force-conflicts -f "$ROOT/src/test/resources/crds/" >/dev/null
 "$KUBECTL" wait --for=condition=Established --timeout=60s crd --all >/dev/null
 "$KUBECTL" create namespace spinneret-system --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 
 HTTP_PORTS=(); HTTPS_PORTS=()
 for i in $(seq 1 "$REPLICAS"); do
-  hp=$(free_port); sp=$(free_port)
+  # free_port may hand out the same port twice (it is free again once probed): never reuse one in this start
+  hp=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} " == *" $hp "* ]]; do hp=$(free_port); done
+  sp=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} $hp " == *" $sp "* ]]; do sp=$(free_port); done
   HTTP_PORTS+=("$hp"); HTTPS_PORTS+=("$sp")
   # shellcheck disable=SC2086
   KUBECONFIG="$CP/admin.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" ${SPINNERET_JAVA_OPTS:--Xmx384m} \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$hp" -Dquarkus.http.ssl-port="$sp" \
     -Dquarkus.http.ssl.certificate.files="$SD/tls.crt" -Dquarkus.http.ssl.certificate.key-files="$SD/tls.key" \
-    -Dspinneret.namespace=spinneret-system \
+    -Dspinneret.namespace=spinneret-system -Dspinneret.ipam.primary-network="$PRIMARY_NETWORK" \
     -Dspinneret.gc.orphan-ttl="${SPINNERET_GC_ORPHAN_TTL:-60s}" -Dspinneret.gc.interval="${SPINNERET_GC_INTERVAL:-60s}" \
     -jar "$APP" >"$SD/spinneret-$i.log" 2>&1 </dev/null &
   echo $! >>"$SD/pids"
 done
 for i in $(seq 0 $((REPLICAS - 1))); do
   ok=0
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 $((READY_TIMEOUT * 2))); do
     if curl -fsS "http://127.0.0.1:${HTTP_PORTS[$i]}/q/health/ready" >/dev/null 2>&1; then ok=1; break; fi
     pid=$(sed -n "$((i + 1))p" "$SD/pids")
     kill -0 "$pid" 2>/dev/null || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) exited"; }
     sleep 0.5
   done
-  [[ $ok == 1 ]] || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) not ready after 60 s"; }
+  [[ $ok == 1 ]] || { tail -30 "$SD/spinneret-$((i + 1)).log" >&2; stop_service; die "Spinneret instance $((i + 1)) not ready after $READY_TIMEOUT s"; }
 done
 
 PORT="${HTTPS_PORTS[0]}"
 if [[ "$REPLICAS" -gt 1 ]]; then
-  PORT=$(free_port)
+  PORT=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} " == *" $PORT "* ]]; do PORT=$(free_port); done
   setsid python3 "$HERE/tcp-round-robin.py" "$PORT" "${HTTPS_PORTS[@]}" >"$SD/proxy.log" 2>&1 </dev/null &
   echo $! >>"$SD/pids"
   for _ in $(seq 1 50); do (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
@@ -119,12 +130,14 @@ URL="https://127.0.0.1:$PORT"
 log "registering webhooks at $URL"
 "$HELM" template spinneret "$ROOT/helm/spinneret" --namespace spinneret-system --show-only templates/webhooks.yaml --kube-version "$("$KUBECTL" version -o json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"serverVersion\"][\"gitVersion\"])")" \
   --set webhook.externalURL="$URL" --set webhook.caBundle="$(base64 -w0 <"$CA_FILE")" \
-  --set webhook.timeoutSeconds="${SPINNERET_WEBHOOK_TIMEOUT:-10}" >"$SD/webhooks.yaml"
+  --set webhook.timeoutSeconds="${SPINNERET_WEBHOOK_TIMEOUT:-10}" --set ipam.primaryNetwork="$PRIMARY_NETWORK" \
+  >"$SD/webhooks.yaml"
 "$KUBECTL" apply -f "$SD/webhooks.yaml" >/dev/null
 
 cat >"$SD/env" <<ENV
 export SPINNERET_URL=$URL
 export SPINNERET_HTTP_PORTS="${HTTP_PORTS[*]}"
 export SPINNERET_PIDS="$(tr '\n' ' ' <"$SD/pids")"
+export SPINNERET_PRIMARY_NETWORK=$PRIMARY_NETWORK
 ENV
-log "ready: $REPLICAS instance(s), http ports ${HTTP_PORTS[*]}, webhook $URL"
+log "ready: $REPLICAS instance(s), http ports ${HTTP_PORTS[*]}, webhook $URL, ipam.primaryNetwork=$PRIMARY_NETWORK"

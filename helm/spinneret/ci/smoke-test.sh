@@ -81,6 +81,14 @@ crt2=$("$K" -n "$NS" get secret spinneret-webhook-tls -o jsonpath='{.data.tls\.c
 check "upgrade reused the serving certificate (lookup)" test "$crt1" = "$crt2"
 bundles=$("$K" get mutatingwebhookconfiguration,validatingwebhookconfiguration spinneret -o jsonpath='{range .items[*].webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}' | sort -u)
 check "every caBundle equals the Secret's ca.crt" test "$bundles" = "$ca1"
+check "template rejects ipam.primaryNetwork=maybe" sh -c "! $(printf '%q ' "${TPL[@]}") --set ipam.primaryNetwork=maybe >/dev/null 2>&1"
+check "helm upgrade --set ipam.primaryNetwork=false (still Fail)" "$H" upgrade spinneret "$CHART" -n "$NS" --reuse-values --set ipam.primaryNetwork=false
+check "primaryNetwork=false: ordinary pod in default admitted while the webhook is unreachable" run p-plain -n default
+out=$(run p-multus -n default --annotations=k8s.v1.cni.cncf.io/networks=macvlan@net1 2>&1)
+check "primaryNetwork=false: Multus pod REJECTED: ${out:0:100}" contains "$out" 'failed calling webhook "mutate-pod.spinneret.dev"'
+out=$(run p-ippool -n default '--annotations=ipam.spidernet.io/ippool={"ipv4":["p"]}' 2>&1)
+check "primaryNetwork=false: pod with ipam.spidernet.io/ippool REJECTED: ${out:0:100}" contains "$out" 'failed calling webhook "mutate-pod.spinneret.dev"'
+check "primaryNetwork=false: deployment env says so" sh -c "$K -n $NS get deploy spinneret -o yaml | grep -A1 SPINNERET_IPAM_PRIMARY_NETWORK | grep -q '\"false\"'"
 check "helm upgrade --set webhook.failurePolicy=Ignore" "$H" upgrade spinneret "$CHART" -n "$NS" --reuse-values --set webhook.failurePolicy=Ignore
 check "pod in default admitted with failurePolicy=Ignore" run p-default2 -n default
 check "helm uninstall" "$H" uninstall spinneret -n "$NS" --wait

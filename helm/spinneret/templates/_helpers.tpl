@@ -129,6 +129,9 @@ the same run always agree, whatever the rendering order.
 {{- if not (has .Values.webhook.failurePolicy (list "Fail" "Ignore")) }}
 {{- fail (printf "webhook.failurePolicy must be Fail or Ignore (got %q)" .Values.webhook.failurePolicy) }}
 {{- end }}
+{{- if not (kindIs "bool" .Values.ipam.primaryNetwork) }}
+{{- fail (printf "ipam.primaryNetwork must be true or false (got %v)" .Values.ipam.primaryNetwork) }}
+{{- end }}
 {{- $t := int .Values.webhook.timeoutSeconds }}
 {{- if or (lt $t 1) (gt $t 30) }}
 {{- fail "webhook.timeoutSeconds must be between 1 and 30" }}

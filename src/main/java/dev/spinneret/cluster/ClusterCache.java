@@ -3,9 +3,12 @@ package dev.spinneret.cluster;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.selection.IpamAnnotations;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -19,7 +22,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Informer caches the webhooks and the reaper read: pools (for selection only — allocation always reads fresh),
- * namespaces, pods (indexed by reservation id) and SpiderEndpoints (indexed by reservation id).
+ * namespaces, pods (indexed by reservation id), SpiderEndpoints (indexed by reservation id) and Multus'
+ * NetworkAttachmentDefinitions (read as untyped objects; the CRD may be absent).
  */
 @ApplicationScoped
 public class ClusterCache {
@@ -33,6 +37,11 @@ public class ClusterCache {
     private volatile SharedIndexInformer<Namespace> namespaces;
     private volatile SharedIndexInformer<Pod> pods;
     private volatile SharedIndexInformer<SpiderEndpoint> endpoints;
+    private volatile SharedIndexInformer<GenericKubernetesResource> networks;
+    /** Multus' NetworkAttachmentDefinition ({@code k8s.cni.cncf.io/v1}), named without API discovery. */
+    static final ResourceDefinitionContext NETWORK_ATTACHMENT_DEFINITION = new ResourceDefinitionContext.Builder()
+            .withGroup("k8s.cni.cncf.io").withVersion("v1").withKind("NetworkAttachmentDefinition")
+            .withPlural("network-attachment-definitions").withNamespaced(true).build();
     private final List<ResourceEventHandler<Pod>> podHandlers = new CopyOnWriteArrayList<>();
     private final List<ResourceEventHandler<SpiderIPPool>> poolHandlers = new CopyOnWriteArrayList<>();
 
@@ -58,7 +67,21 @@ public class ClusterCache {
                 || e.getStatus().current.reservationID == null ? List.of()
                         : List.of(e.getStatus().current.reservationID)));
         endpoints.start();
-        LOG.info("informers started for SpiderIPPools, Namespaces, Pods and SpiderEndpoints");
+        // Not part of synced(): a cluster without Multus has no such CRD, and the informer keeps retrying until it
+        // appears. Until this informer has synced, lookups read the API server directly.
+        networks = client.genericKubernetesResources(NETWORK_ATTACHMENT_DEFINITION).inAnyNamespace()
+                .runnableInformer(0);
+        networks.exceptionHandler((started, t) -> {
+            if (ExceptionHandler.isDeserializationException(t)) {
+                LOG.errorf(t, "NetworkAttachmentDefinition informer cannot read an object; not retrying");
+                return false;
+            }
+            LOG.debugf("NetworkAttachmentDefinition list/watch failed (%s); retrying", t.getMessage());
+            return true;
+        });
+        networks.start();
+        LOG.info("informers started for SpiderIPPools, Namespaces, Pods, SpiderEndpoints and"
+                + " NetworkAttachmentDefinitions");
     }
 
     /**
@@ -125,6 +148,34 @@ public class ClusterCache {
             ns = client.namespaces().withName(name).get();
         }
         return Optional.ofNullable(ns);
+    }
+
+    /**
+     * The {@code spec.config} of NetworkAttachmentDefinition {@code namespace/name} ("" when it has none), or empty
+     * when there is no such object (or no such CRD). Read from the informer once it has synced, else from the API.
+     */
+    public Optional<String> networkConfig(String namespace, String name) {
+        SharedIndexInformer<GenericKubernetesResource> inf = networks;
+        GenericKubernetesResource nad;
+        if (inf != null && inf.hasSynced()) {
+            nad = inf.getStore().getByKey(namespace + "/" + name);
+        } else {
+            try {
+                nad = client.genericKubernetesResources(NETWORK_ATTACHMENT_DEFINITION).inNamespace(namespace)
+                        .withName(name).get();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+                nad = null;
+            }
+        }
+        if (nad == null) {
+            return Optional.empty();
+        }
+        Object spec = nad.getAdditionalProperties().get("spec");
+        Object config = spec instanceof Map<?, ?> m ? m.get("config") : null;
+        return Optional.of(config instanceof String c ? c : "");
     }
 
     public List<Pod> podsWithReservation(String id) {

@@ -10,7 +10,6 @@ import dev.spinneret.admission.NamedAdmissionHandler;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.autopool.AutoPoolLabels;
 import dev.spinneret.autopool.AutoPools;
-import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.Owner;
@@ -19,6 +18,7 @@ import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.IpamAnnotations;
 import dev.spinneret.selection.PodFacts;
+import dev.spinneret.selection.SelectionDenied;
 import dev.spinneret.selection.SubnetAnnotations;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
@@ -32,9 +32,11 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * Mutating webhook on Pod CREATE: chooses the pools, reserves the addresses in the pools' ledgers (in the API
+ * Mutating webhook on Pod CREATE: decides which of the pod's interfaces Spinneret serves ({@link ServedInterfaces}:
+ * none → the pod is allowed unchanged), chooses the pools, reserves the addresses in the pools' ledgers (in the API
  * server, before answering), and writes them into the pod as {@code ipam.spidernet.io/reserved-ips} plus the label
  * {@code ipam.spidernet.io/reservation-id}. Dry runs reserve nothing and show what would be used.
  */
@@ -60,6 +62,8 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
     Reinvocations reinvocation;
     @Inject
     AutoPools autoPools;
+    @Inject
+    ServedInterfaces interfaces;
 
     @Override
     public String webhookName() {
@@ -103,12 +107,11 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             if (auto != null && !auto.notes().isEmpty()) {
                 return AdmissionOutcome.allowWarning(auto.notes()); // dry run before the pool exists
             }
-            List<InterfaceRequest> requests = auto != null ? auto.requests() : requests(annotations, namespace);
+            List<InterfaceRequest> requests = new ArrayList<>(auto != null ? auto.requests() : List.of());
+            requests.addAll(interfaces.requests(annotations, namespace, ns,
+                    requests.stream().map(InterfaceRequest::iface).collect(Collectors.toSet())));
             if (requests.isEmpty()) {
-                throw new ReservationDenied(403, "NoPool", "no IP pool applies to this pod: it has no "
-                        + IpamAnnotations.IPPOOLS + " or " + IpamAnnotations.IPPOOL + " annotation, namespace " + ns
-                        + " has no " + IpamAnnotations.NS_DEFAULT_V4 + "/" + IpamAnnotations.NS_DEFAULT_V6
-                        + " annotation, and no SpiderIPPool has spec.default: true");
+                return AdmissionOutcome.allow(); // Spinneret serves none of this pod's interfaces
             }
             String node = PodPinning.node(pod);
             PodFacts facts = new PodFacts(ns, AutoPoolLabels.selectionLabels(pod.getMetadata().getLabels(), owner),
@@ -143,25 +146,14 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                     reservations.annotation(id, eventTarget, requests, slots).toString());
             meta.with("labels").put(IpamAnnotations.RESERVATION_LABEL, id);
             return AdmissionOutcome.mutate(mutated);
+        } catch (SelectionDenied e) {
+            throw deny(eventTarget, new ReservationDenied("BadNetwork".equals(e.reason()) ? 422 : 403, e.reason(),
+                    e.getMessage()));
         } catch (AnnotationException e) {
             throw deny(eventTarget, new ReservationDenied(422, "BadAnnotation", e.getMessage()));
         } catch (ReservationDenied d) {
             throw deny(eventTarget, d);
         }
-    }
-
-    private List<InterfaceRequest> requests(Map<String, String> podAnnotations, Namespace namespace) {
-        List<String> v4 = new ArrayList<>();
-        List<String> v6 = new ArrayList<>();
-        for (SpiderIPPool p : cache.pools()) {
-            if (p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().isDefault) && p.getSpec().ipVersion != null) {
-                (p.getSpec().ipVersion == 6 ? v6 : v4).add(p.getMetadata().getName());
-            }
-        }
-        v4.sort(null);
-        v6.sort(null);
-        return IpamAnnotations.requests(podAnnotations,
-                namespace == null ? Map.of() : namespace.getMetadata().getAnnotations(), v4, v6);
     }
 
     private ReservationDenied deny(Owner eventTarget, ReservationDenied d) {

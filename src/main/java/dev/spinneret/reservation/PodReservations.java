@@ -16,6 +16,8 @@ import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.PodFacts;
 import dev.spinneret.selection.PoolFacts;
 import dev.spinneret.selection.PoolSelection;
+import dev.spinneret.selection.StaticAddress;
+import dev.spinneret.ippool.AddressSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -100,6 +102,10 @@ public class PodReservations {
     private Slot one(String id, InterfaceRequest r, IpFamily family, List<String> names, Map<String, PoolFacts> facts,
             PodFacts pod, List<Slot> taken, String priorPool, IpAddress priorAddress, boolean dryRun) {
         Candidates c = PoolSelection.candidates(names, family, facts, pod);
+        StaticAddress wanted = r.ips().stream().filter(a -> a.address().family() == family).findFirst().orElse(null);
+        if (wanted != null) {
+            return staticAddress(id, r, family, wanted, c, taken, dryRun);
+        }
         List<String> pools = new ArrayList<>(c.pools());
         List<String> rejected = new ArrayList<>(c.rejected());
         Set<String> usedByOtherInterfaces = new HashSet<>();
@@ -147,6 +153,56 @@ public class PodReservations {
         List<String> all = new ArrayList<>(full);
         all.addAll(rejected);
         throw new ReservationDenied(403, "Exhausted", "no free " + what + ": " + String.join("; ", all));
+    }
+
+    /**
+     * An address the pod asks for by value (Multus' {@code ips}): granted only from one of the interface's candidate
+     * pools that contains it, and only while it is free; refused saying why otherwise. Never falls back to another
+     * address.
+     */
+    private Slot staticAddress(String id, InterfaceRequest r, IpFamily family, StaticAddress wanted, Candidates c,
+            List<Slot> taken, boolean dryRun) {
+        String what = "address " + wanted.text() + " asked for on interface " + r.iface() + " (network selection"
+                + " \"ips\"; pools from " + r.source() + ": " + (family == IpFamily.V4 ? r.ipv4() : r.ipv6()) + ")";
+        List<String> outside = new ArrayList<>(c.rejected());
+        for (String pool : c.pools()) {
+            SpiderIPPool p = cache.pool(pool).orElse(null);
+            AddressSpec spec = p == null ? null : specOf(p);
+            if (spec == null || !spec.usable().contains(wanted.address())) {
+                outside.add(pool + (spec == null ? ": its spec is unreadable" : ": its usable addresses ("
+                        + spec.usable() + ") do not include it"));
+                continue;
+            }
+            if (wanted.prefixLength() != null && wanted.prefixLength() != spec.subnet().prefixLength()) {
+                throw new ReservationDenied(403, "BadStaticIP", "cannot grant " + what + ": SpiderIPPool " + pool
+                        + " has subnet " + spec.subnet() + ", so the interface would get prefix length "
+                        + spec.subnet().prefixLength() + ", not " + wanted.prefixLength());
+            }
+            if (taken.stream().anyMatch(s -> s.pool().equals(pool))) {
+                throw new ReservationDenied(403, "BadStaticIP", "cannot grant " + what + ": SpiderIPPool " + pool
+                        + " already serves another interface of this pod");
+            }
+            LedgerOutcome o = dryRun ? writer.preview(p, id, wanted.address())
+                    : await(writer.reserveExactly(pool, id, wanted.address()), "reservation in SpiderIPPool " + pool);
+            if (o instanceof LedgerOutcome.Reserved res) {
+                return new Slot(r.iface(), family, pool, res.address(), res.pool());
+            }
+            String why = o instanceof LedgerOutcome.Unavailable u ? u.reason()
+                    : o instanceof LedgerOutcome.Exhausted ? "it is exhausted" : o.toString();
+            throw new ReservationDenied(403, "BadStaticIP", "cannot grant " + what + ": SpiderIPPool " + pool + ": "
+                    + why);
+        }
+        throw new ReservationDenied(403, "BadStaticIP", "cannot grant " + what + ": it lies in none of the"
+                + " interface's usable pools: " + String.join("; ", outside));
+    }
+
+    private static AddressSpec specOf(SpiderIPPool p) {
+        try {
+            return AddressSpec.parse(p.getSpec().ipVersion, p.getSpec().subnet, p.getSpec().ips,
+                    p.getSpec().excludeIPs, p.getSpec().gateway, null);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private LedgerOutcome await(CompletableFuture<LedgerOutcome> f, String what) {

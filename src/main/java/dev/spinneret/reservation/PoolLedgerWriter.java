@@ -60,7 +60,9 @@ public class PoolLedgerWriter {
         return t;
     });
 
-    private record Op(boolean reserve, String reservationId, IpAddress preferred, CompletableFuture<LedgerOutcome> done) {
+    /** {@code exact}: {@code preferred} is the only acceptable address (a static address the pod asks for). */
+    private record Op(boolean reserve, String reservationId, IpAddress preferred, boolean exact,
+            CompletableFuture<LedgerOutcome> done) {
     }
 
     private static final class PoolQueue {
@@ -69,11 +71,20 @@ public class PoolLedgerWriter {
     }
 
     public CompletableFuture<LedgerOutcome> reserve(String pool, String reservationId, IpAddress preferred) {
-        return submit(pool, new Op(true, reservationId, preferred, new CompletableFuture<>()));
+        return submit(pool, new Op(true, reservationId, preferred, false, new CompletableFuture<>()));
+    }
+
+    /**
+     * Reserves exactly {@code address} (a static address the pod asks for): Unavailable, saying why, when the pool
+     * does not hand it out or another reservation holds it. A reservation holding another address of this pool
+     * moves to this one.
+     */
+    public CompletableFuture<LedgerOutcome> reserveExactly(String pool, String reservationId, IpAddress address) {
+        return submit(pool, new Op(true, reservationId, address, true, new CompletableFuture<>()));
     }
 
     public CompletableFuture<LedgerOutcome> release(String pool, String reservationId) {
-        return submit(pool, new Op(false, reservationId, null, new CompletableFuture<>()));
+        return submit(pool, new Op(false, reservationId, null, false, new CompletableFuture<>()));
     }
 
     /**
@@ -81,7 +92,7 @@ public class PoolLedgerWriter {
      * writing only if they differ.
      */
     public CompletableFuture<LedgerOutcome> refreshCounts(String pool) {
-        return submit(pool, new Op(false, "", null, new CompletableFuture<>()));
+        return submit(pool, new Op(false, "", null, false, new CompletableFuture<>()));
     }
 
     private CompletableFuture<LedgerOutcome> submit(String pool, Op op) {
@@ -226,14 +237,24 @@ public class PoolLedgerWriter {
                 continue;
             }
             List<IpAddress> held = plan.ledger.addressesOf(op.reservationId());
-            if (!held.isEmpty()) {
-                plan.outcomes.add(new LedgerOutcome.Reserved(held.get(0), pool));
+            if (!held.isEmpty() && (!op.exact() || held.contains(op.preferred()))) {
+                plan.outcomes.add(new LedgerOutcome.Reserved(op.exact() ? op.preferred() : held.get(0), pool));
                 continue;
             }
             if (closed) {
                 plan.outcomes.add(new LedgerOutcome.Unavailable(name, pool.isMarkedForDeletion()
                         ? "it is being deleted" : "spec.disable is true"));
                 continue;
+            }
+            if (op.exact()) {
+                String why = exactUnavailable(plan.ledger, handOut, usable, spec.gateway(), op.preferred());
+                if (why != null) {
+                    plan.outcomes.add(new LedgerOutcome.Unavailable(name, why));
+                    continue;
+                }
+                if (!held.isEmpty()) {
+                    plan.ledger = plan.ledger.withoutReservation(op.reservationId()); // moves to the asked address
+                }
             }
             IpRangeSet used = plan.ledger.allocated();
             Optional<IpAddress> pick = Optional.empty();
@@ -270,6 +291,21 @@ public class PoolLedgerWriter {
         return plan;
     }
 
+    private static String exactUnavailable(AllocationLedger ledger, IpRangeSet handOut, IpRangeSet usable,
+            IpAddress gateway, IpAddress address) {
+        Optional<String> owner = ledger.owner(address);
+        if (owner.isPresent()) {
+            return "address " + address + " is already allocated (reservation " + owner.get() + ")";
+        }
+        if (handOut.contains(address)) {
+            return null;
+        }
+        if (!usable.contains(address)) {
+            return "address " + address + " is not among its usable addresses (spec.ips minus spec.excludeIPs)";
+        }
+        return "address " + address + (address.equals(gateway) ? " is its gateway" : " is held by a SpiderReservedIP");
+    }
+
     private static IpAddress parseOrNull(String s) {
         try {
             return s == null ? null : IpAddress.parse(s);
@@ -303,7 +339,13 @@ public class PoolLedgerWriter {
      * Best effort: another writer may take that address before a real request comes.
      */
     public LedgerOutcome preview(SpiderIPPool pool, String reservationId) {
-        Plan plan = plan(pool, List.of(new Op(true, reservationId, null, new CompletableFuture<>())));
+        return preview(pool, reservationId, null);
+    }
+
+    /** {@link #preview(SpiderIPPool, String)} for exactly {@code address} (when not null). */
+    public LedgerOutcome preview(SpiderIPPool pool, String reservationId, IpAddress address) {
+        Plan plan = plan(pool, List.of(new Op(true, reservationId, address, address != null,
+                new CompletableFuture<>())));
         return plan.outcomes.get(0);
     }
 

@@ -39,37 +39,69 @@ public final class IpamAnnotations {
      */
     public static List<InterfaceRequest> requests(Map<String, String> podAnnotations,
             Map<String, String> namespaceAnnotations, List<String> clusterDefaultsV4, List<String> clusterDefaultsV6) {
-        Map<String, String> pod = podAnnotations == null ? Map.of() : podAnnotations;
+        List<InterfaceRequest> ippools = ippools(podAnnotations);
+        if (ippools != null) {
+            return ippools;
+        }
+        InterfaceRequest ippool = ippool(podAnnotations, "eth0");
+        if (ippool != null) {
+            return List.of(ippool);
+        }
+        InterfaceRequest ns = namespaceDefaults(namespaceAnnotations, "eth0");
+        if (ns != null) {
+            return List.of(ns);
+        }
+        InterfaceRequest cluster = clusterDefaults(clusterDefaultsV4, clusterDefaultsV6, "eth0");
+        return cluster == null ? List.of() : List.of(cluster);
+    }
+
+    /** The pod's {@code ippools} annotation, one request per interface; null when the pod has none. */
+    public static List<InterfaceRequest> ippools(Map<String, String> podAnnotations) {
+        String value = podAnnotations == null ? null : podAnnotations.get(IPPOOLS);
+        return value == null ? null : parseIppools(value);
+    }
+
+    /** The pod's {@code ippool} annotation as a request for {@code iface}; null when the pod has none. */
+    public static InterfaceRequest ippool(Map<String, String> podAnnotations, String iface) {
+        String value = podAnnotations == null ? null : podAnnotations.get(IPPOOL);
+        if (value == null) {
+            return null;
+        }
+        JsonNode node = read(IPPOOL, value, IPPOOL_SHAPE);
+        if (!node.isObject()) {
+            throw shape(IPPOOL, value, IPPOOL_SHAPE);
+        }
+        List<String> v4 = names(IPPOOL, value, node.get("ipv4"), IPPOOL_SHAPE);
+        List<String> v6 = names(IPPOOL, value, node.get("ipv6"), IPPOOL_SHAPE);
+        if (v4.isEmpty() && v6.isEmpty()) {
+            throw new AnnotationException("annotation " + IPPOOL + " '" + value + "' names no pool; expected "
+                    + IPPOOL_SHAPE);
+        }
+        return new InterfaceRequest(iface, v4, v6, null, "pod annotation " + IPPOOL);
+    }
+
+    /** The namespace's default pools as a request for {@code iface}; null when it names none. */
+    public static InterfaceRequest namespaceDefaults(Map<String, String> namespaceAnnotations, String iface) {
         Map<String, String> ns = namespaceAnnotations == null ? Map.of() : namespaceAnnotations;
-        if (pod.containsKey(IPPOOLS)) {
-            return parseIppools(pod.get(IPPOOLS));
+        if (!ns.containsKey(NS_DEFAULT_V4) && !ns.containsKey(NS_DEFAULT_V6)) {
+            return null;
         }
-        if (pod.containsKey(IPPOOL)) {
-            JsonNode node = read(IPPOOL, pod.get(IPPOOL), IPPOOL_SHAPE);
-            if (!node.isObject()) {
-                throw shape(IPPOOL, pod.get(IPPOOL), IPPOOL_SHAPE);
-            }
-            List<String> v4 = names(IPPOOL, pod.get(IPPOOL), node.get("ipv4"), IPPOOL_SHAPE);
-            List<String> v6 = names(IPPOOL, pod.get(IPPOOL), node.get("ipv6"), IPPOOL_SHAPE);
-            if (v4.isEmpty() && v6.isEmpty()) {
-                throw new AnnotationException("annotation " + IPPOOL + " '" + pod.get(IPPOOL)
-                        + "' names no pool; expected " + IPPOOL_SHAPE);
-            }
-            return List.of(new InterfaceRequest("eth0", v4, v6, null, "pod annotation " + IPPOOL));
+        List<String> v4 = ns.containsKey(NS_DEFAULT_V4) ? nsNames(NS_DEFAULT_V4, ns.get(NS_DEFAULT_V4)) : List.of();
+        List<String> v6 = ns.containsKey(NS_DEFAULT_V6) ? nsNames(NS_DEFAULT_V6, ns.get(NS_DEFAULT_V6)) : List.of();
+        if (v4.isEmpty() && v6.isEmpty()) {
+            return null;
         }
-        if (ns.containsKey(NS_DEFAULT_V4) || ns.containsKey(NS_DEFAULT_V6)) {
-            List<String> v4 = ns.containsKey(NS_DEFAULT_V4) ? nsNames(NS_DEFAULT_V4, ns.get(NS_DEFAULT_V4)) : List.of();
-            List<String> v6 = ns.containsKey(NS_DEFAULT_V6) ? nsNames(NS_DEFAULT_V6, ns.get(NS_DEFAULT_V6)) : List.of();
-            if (!v4.isEmpty() || !v6.isEmpty()) {
-                return List.of(new InterfaceRequest("eth0", v4, v6, null, "namespace annotations " + NS_DEFAULT_V4
-                        + "/" + NS_DEFAULT_V6));
-            }
+        return new InterfaceRequest(iface, v4, v6, null, "namespace annotations " + NS_DEFAULT_V4 + "/"
+                + NS_DEFAULT_V6);
+    }
+
+    /** The cluster's default pools ({@code spec.default: true}) as a request for {@code iface}; null when none. */
+    public static InterfaceRequest clusterDefaults(List<String> v4, List<String> v6, String iface) {
+        if (v4.isEmpty() && v6.isEmpty()) {
+            return null;
         }
-        if (clusterDefaultsV4.isEmpty() && clusterDefaultsV6.isEmpty()) {
-            return List.of();
-        }
-        return List.of(new InterfaceRequest("eth0", List.copyOf(clusterDefaultsV4), List.copyOf(clusterDefaultsV6),
-                null, "cluster default pools (spec.default: true)"));
+        return new InterfaceRequest(iface, List.copyOf(v4), List.copyOf(v6), null,
+                "cluster default pools (spec.default: true)");
     }
 
     private static List<InterfaceRequest> parseIppools(String value) {
