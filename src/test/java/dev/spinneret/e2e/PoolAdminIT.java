@@ -173,6 +173,14 @@ class PoolAdminIT {
                 cluster.client().resources(SpiderIPPool.class).withName("pa-quiet").get().getMetadata().getFinalizers());
         assertEquals(List.of("spiderpool.spidernet.io/subnet"),
                 cluster.client().resources(SpiderSubnet.class).withName("pa-subnet").get().getMetadata().getFinalizers());
+        // a manifest exported from Spiderpool names the bare finalizer itself: replaced before it is stored
+        String exported = Yaml.pool("pa-exported", "10.162.0.0/16", "10.162.0.40")
+                .replace("  name: pa-exported\n", "  name: pa-exported\n  finalizers:\n  - " + LEGACY + "\n");
+        assertTrue(exported.contains("finalizers"), exported);
+        assertNoWarning(cluster.kubectlApply(exported));
+        assertEquals(List.of("spiderpool.spidernet.io/ippool"), cluster.client().resources(SpiderIPPool.class)
+                .withName("pa-exported").get().getMetadata().getFinalizers());
+        assertNoWarning(cluster.kubectl("delete", "sp", "pa-exported", "--timeout=60s"));
         assertNoWarning(cluster.kubectl("delete", "sp", "pa-quiet", "--timeout=60s"));
         assertNoWarning(cluster.kubectl("delete", "ss", "pa-subnet", "--timeout=90s"));
     }
