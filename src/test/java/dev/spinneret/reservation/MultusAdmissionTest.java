@@ -54,7 +54,8 @@ class MultusAdmissionTest {
     void ready() {
         client.resources(SpiderIPPool.class).delete();
         client.genericKubernetesResources(NAD).inAnyNamespace().delete();
-        await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        // this profile starts its own Quarkus instance: on a loaded machine its informers take longer than 20 s
+        await().atMost(Duration.ofSeconds(90)).until(() -> given().get("/q/health/ready").statusCode() == 200);
     }
 
     void nad(String ns, String name, String config) {
