@@ -59,7 +59,7 @@ func TestTokenAndTokenFile(t *testing.T) {
 	s := apitest.NewServer(t, apitest.Options{})
 	s.AddPod("default", "p", "uid-1", nil, nil, "n1")
 	dir := t.TempDir()
-	s.Token = "static"
+	s.Set(func(s *apitest.Server) { s.Token = "static" })
 	if _, err := getPod(t, s.Kubeconfig(t, dir, "token: static")); err != nil {
 		t.Fatalf("token: %v", err)
 	}
@@ -67,12 +67,12 @@ func TestTokenAndTokenFile(t *testing.T) {
 	tf := filepath.Join(dir, "token")
 	mustWrite(t, tf, []byte("first\n"))
 	kc := s.Kubeconfig(t, dir, "tokenFile: "+tf)
-	s.Token = "first"
+	s.Set(func(s *apitest.Server) { s.Token = "first" })
 	if _, err := getPod(t, kc); err != nil {
 		t.Fatalf("tokenFile: %v", err)
 	}
 	mustWrite(t, tf, []byte("second"))
-	s.Token = "second"
+	s.Set(func(s *apitest.Server) { s.Token = "second" })
 	if _, err := getPod(t, kc); err != nil {
 		t.Fatalf("rotated tokenFile: %v", err)
 	}
@@ -81,7 +81,7 @@ func TestTokenAndTokenFile(t *testing.T) {
 		t.Fatalf("Authorization %q", got)
 	}
 	// a wrong token is the API server's 401
-	s.Token = "other"
+	s.Set(func(s *apitest.Server) { s.Token = "other" })
 	_, err := getPod(t, kc)
 	var ae *kube.APIError
 	if !errors.As(err, &ae) || ae.Status != 401 {
@@ -157,7 +157,7 @@ func TestAPIErrorsAndNotFound(t *testing.T) {
 	if p, err := c.GetPod(context.Background(), "default", "absent"); p != nil || err != nil {
 		t.Fatalf("absent pod: %v %v", p, err)
 	}
-	s.Fail = 503
+	s.Set(func(s *apitest.Server) { s.Fail = 503 })
 	_, err = c.GetPod(context.Background(), "default", "x")
 	var ae *kube.APIError
 	if !errors.As(err, &ae) || ae.Status != 503 || !ae.Retryable() || !strings.Contains(ae.Error(), "injected failure") {

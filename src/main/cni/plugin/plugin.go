@@ -334,6 +334,7 @@ func (p *Plugin) Del(ctx context.Context, args *skel.CmdArgs, conf *config.Conf)
 		stored, err := c.MergePatchEndpoint(ctx, pod.Namespace, pod.Name, "", patch)
 		if err == nil && stored != nil && stored.Status.Current != nil && stored.Status.Current.ContainerID == args.ContainerID {
 			// a CRD with a status subresource ignores status in the main resource
+			patch["metadata"] = map[string]any{"resourceVersion": stored.Metadata.ResourceVersion}
 			stored, err = c.MergePatchEndpoint(ctx, pod.Namespace, pod.Name, "status", patch)
 		}
 		var ae *kube.APIError

@@ -146,6 +146,13 @@ func NewServer(t testing.TB, o Options) *Server {
 	return s
 }
 
+// Set changes the server's behaviour fields under its lock (handlers run concurrently).
+func (s *Server) Set(f func(s *Server)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s)
+}
+
 // AddPod stores a pod.
 func (s *Server) AddPod(ns, name, uid string, labels, annotations map[string]string, nodeName string) {
 	s.mu.Lock()
@@ -157,11 +164,11 @@ func (s *Server) AddPod(ns, name, uid string, labels, annotations map[string]str
 		"spec": map[string]any{"nodeName": nodeName}}
 }
 
-// Pod returns a stored pod object for editing.
-func (s *Server) Pod(ns, name string) map[string]any {
+// EditPod changes a stored pod.
+func (s *Server) EditPod(ns, name string, f func(pod map[string]any)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.Pods[ns+"/"+name]
+	f(s.Pods[ns+"/"+name])
 }
 
 // Endpoint returns a copy of a stored SpiderEndpoint (nil if absent).
