@@ -1,4 +1,4 @@
-package dev.spinneret.cni;
+package dev.spinneret.e2e;
 
 import java.io.IOException;
 import java.io.InputStream;
