@@ -234,7 +234,8 @@ class CniRealApiServerIT {
         Pod pod = createPod("cni-dual", "ipam.spidernet.io/ippool={\"ipv4\":[\"cni-pool\"],\"ipv6\":[\"cni-pool6\"]}");
         var add = cni("ADD", pod, "ctr-d", "0.4.0", "eth0", "spinneret", "");
         assertEquals(0, add.code(), add.out() + add.err() + log());
-        assertTrue(add.out().contains("\"version\":\"4\"") && add.out().contains("\"version\":\"6\""), add.out());
+        assertTrue(add.out().matches("(?s).*\"version\":\\s*\"4\".*") && add.out().matches("(?s).*\"version\":\\s*\"6\".*"),
+                add.out());
         String v4 = Pods.ipv4(pod);
         assertTrue(sh(List.of("ip", "-n", podNs, "-4", "-o", "addr", "show", "dev", "eth0"), null, null).out()
                 .contains("inet " + v4 + "/16"));
