@@ -339,6 +339,9 @@ func (p *Plugin) Del(ctx context.Context, args *skel.CmdArgs, conf *config.Conf)
 		}
 		var ae *kube.APIError
 		switch {
+		case err == nil && stored == nil:
+			p.Log.Infof("DEL: SpiderEndpoint %s went away meanwhile; nothing to do", who)
+			return
 		case err == nil:
 			p.Log.Infof("DEL: cleared containerID on endpoint %s (addresses are kept; release is the service's job)", who)
 			return

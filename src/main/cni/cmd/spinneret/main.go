@@ -33,14 +33,16 @@ type output struct {
 	done bool
 }
 
-func (o *output) emit(b []byte) {
+// emit prints b unless something was printed already; it reports whether it printed.
+func (o *output) emit(b []byte) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.done {
-		return
+		return false
 	}
 	o.done = true
 	os.Stdout.Write(append(b, '\n'))
+	return true
 }
 
 type run struct {
@@ -82,7 +84,9 @@ func (r *run) watchdog(deadline time.Time) {
 		if r.command == "DEL" {
 			os.Exit(0)
 		}
-		r.out.emit(plugin.ErrorJSON(r.version, types.NewError(types.ErrTryAgainLater, "timed out waiting for the Kubernetes API server", "")))
+		if !r.out.emit(plugin.ErrorJSON(r.version, types.NewError(types.ErrTryAgainLater, "timed out waiting for the Kubernetes API server", ""))) {
+			return // the command printed its answer just now and is exiting with the matching status
+		}
 		os.Exit(1)
 	})
 }
@@ -159,7 +163,7 @@ func (r *run) gc(args *skel.CmdArgs) error {
 	return nil
 }
 
-// keepsDelAlive tells the codes that DEL reports: only input that no retry can fix.
+// failsDel tells the codes that DEL reports: only input that no retry can fix.
 func failsDel(code uint) bool {
 	return code == types.ErrIncompatibleCNIVersion || code == types.ErrInvalidEnvironmentVariables ||
 		code == types.ErrDecodingFailure || code == types.ErrInvalidNetworkConfig
