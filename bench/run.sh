@@ -3,9 +3,9 @@
 #   bench/run.sh PodAdmissionBench [N=1000] [CONCURRENCY=1,8,32] [ROUNDS=3]
 #   bench/run.sh PoolSizeBench [PODS_PER_POINT=50] [SHAPES=/24,/16,/8,/64]
 #   bench/run.sh ScaleOutBench [DEPLOYMENTS=100] [REPLICAS=10] [ROUNDS=2]
-#   bench/run.sh WhereaboutsBench [N=200] [CONCURRENCY=1,8] [ROUNDS=3]   (builds Whereabouts v0.9.2 and the CNI dist)
-#   bench/run.sh CniAddBench [RUNS=50]   (the CNI plugin's ADD against the real API server; builds the CNI dist;
-#                                         SPINNERET_CNI_BASELINE=<dist dir> adds another build of the plugin)
+#   bench/run.sh WhereaboutsBench [N=200] [CONCURRENCY=1,8] [ROUNDS=3]   (builds Whereabouts v0.9.2 and the Go plugin)
+#   bench/run.sh CniAddBench [RUNS=200] [CONCURRENCY=1,8]   (the Go CNI plugin's ADD against the real API server;
+#                                         SPINNERET_CNI_BASELINE=<binary> alternates with another build of the plugin)
 # Results: bench/results/<date>-*.md. Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,14 +15,14 @@ bench="${1:?usage: bench/run.sh PodAdmissionBench|PoolSizeBench|ScaleOutBench|Wh
 if [[ "$bench" == WhereaboutsBench ]]; then
   wb="$(integration-tests/whereabouts-bin/build.sh)"
   export SPINNERET_WHEREABOUTS_BIN="$(sed -n 's/^BIN=//p' <<<"$wb")" SPINNERET_WHEREABOUTS_CRDS="$(sed -n 's/^CRDS=//p' <<<"$wb")"
-  [[ -x target/cni-dist/spinneret ]] || src/main/cni/build-dist.sh >&2
+  src/main/cni/build.sh >/dev/null   # target/cni/spinneret (seconds with a warm Go build cache)
   # scenario 6 (optional, root only): Spiderpool cannot come from the Go module proxy (403); a dir with a build of
   # spiderpool-agent + spiderpool + crds/ + VERSION from a source snapshot is used when present
   sp="${SPINNERET_CACHE:-$HOME/.cache/spinneret}/bin/spiderpool-v1.2.1-a7fbd3b"
   [[ -z "${SPINNERET_SPIDERPOOL_BIN_DIR:-}" && -x "$sp/spiderpool-agent" && "$(id -u)" == 0 ]] && export SPINNERET_SPIDERPOOL_BIN_DIR="$sp"
 fi
 if [[ "$bench" == CniAddBench ]]; then
-  [[ -x target/cni-dist/spinneret ]] || src/main/cni/build-dist.sh >&2
+  src/main/cni/build.sh >/dev/null
 fi
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test >/dev/null
 exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/bench.cp)" "dev.spinneret.bench.$bench" "$@"

@@ -5,9 +5,10 @@
 #   iproute2                      ip netns / veth for CNI tests
 #   containernetworking-plugins   reference CNI plugins (bridge, host-local, ...) in /usr/lib/cni
 #   python3                       free-port picking and small helpers
+#   gcc libc6-dev                 cgo for `go test -race` of the CNI plugin (src/main/cni)
 set -euo pipefail
 
-PKGS=(openssl iproute2 containernetworking-plugins python3 curl)
+PKGS=(openssl iproute2 containernetworking-plugins python3 curl gcc libc6-dev)
 
 log() { printf '[install-ci-deps] %s\n' "$*" >&2; }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Spinneret CNI installer (runs in the spinneret-cni DaemonSet, see helm/spinneret/templates/cni-installer.yaml).
-# 1. copies the plugin distribution (launcher + spinneret.d/) into the host's CNI bin dir, as "spinneret" and,
-#    unless SPINNERET_INSTALL_SPIDERPOOL=false, also as "spiderpool";
+# 1. copies the plugin (one static Go binary, built by src/main/cni/build.sh) into the host's CNI bin dir as
+#    "spinneret" and, unless SPINNERET_INSTALL_SPIDERPOOL=false, also as "spiderpool";
 # 2. writes <conf dir>/spinneret.d/spinneret.kubeconfig for the plugin (server, CA, tokenFile);
 # 3. keeps <conf dir>/spinneret.d/token current (projected tokens rotate), every SPINNERET_TOKEN_REFRESH_SECONDS.
 # It never writes a CNI network config: which networks use "ipam": {"type": "spinneret"} is the admin's choice.
@@ -18,16 +18,15 @@ log() { echo "$(date -u +%FT%TZ) spinneret-cni-installer: $*"; }
 
 install_dist() {
   mkdir -p "$BIN"
-  rm -rf "$BIN/.spinneret.d.new" "$BIN/.spinneret.d.old"
-  cp -a "$SRC/spinneret.d" "$BIN/.spinneret.d.new"         # -a keeps the jar mtime the sharing archive checks
-  if [ -d "$BIN/spinneret.d" ]; then mv "$BIN/spinneret.d" "$BIN/.spinneret.d.old"; fi
-  mv "$BIN/.spinneret.d.new" "$BIN/spinneret.d"
   names="spinneret"
   [ "${SPINNERET_INSTALL_SPIDERPOOL:-true}" = "true" ] && names="$names spiderpool"
   for n in $names; do
-    cp -a "$SRC/spinneret" "$BIN/.$n.new"
+    cp "$SRC/spinneret" "$BIN/.$n.new"
+    chmod 0755 "$BIN/.$n.new"
     mv -f "$BIN/.$n.new" "$BIN/$n"                            # atomic replace: a running ADD keeps its inode
   done
+  # the Java plugin's runtime directory of earlier releases
+  rm -rf "$BIN/spinneret.d" "$BIN/.spinneret.d.new" "$BIN/.spinneret.d.old"
   log "installed $names into $BIN"
 }
 

@@ -71,6 +71,6 @@ public class StatefulSetEndpoints {
         status.current.reservationID = id;
         status.current.ips = PodReservations.details(requests, slots);
         se.setStatus(status);
-        client.resource(se).updateStatus();
+        client.resource(se).update(); // no status subresource (as Spiderpool's): status is written with the object
     }
 }

@@ -1,5 +1,7 @@
 package dev.spinneret.api;
 
+import dev.spinneret.api.v2beta1.NoStatusSubresource;
+
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderReservedIP;
@@ -22,7 +24,8 @@ import java.util.Map;
 /**
  * Renders the four CRDs from the Java classes with fabric8's CRD generator (the same one QOSDK runs in the build),
  * then restores the printer-column order declared on each class: the generator sorts columns by JSON path, but
- * {@code kubectl get sp} must print VERSION SUBNET ALLOCATED-IP-COUNT TOTAL-IP-COUNT DEFAULT DISABLE as the seed does.
+ * {@code kubectl get sp} must print VERSION SUBNET ALLOCATED-IP-COUNT TOTAL-IP-COUNT DEFAULT DISABLE as the seed does;
+ * and drops the status subresource of classes annotated {@link NoStatusSubresource}.
  */
 public final class CrdFiles {
     public static final List<Class<? extends CustomResource<?, ?>>> RESOURCES = List.of(SpiderIPPool.class,
@@ -49,6 +52,9 @@ public final class CrdFiles {
                 List<CustomResourceColumnDefinition> cols = new ArrayList<>(v.getAdditionalPrinterColumns());
                 cols.sort(Comparator.comparingInt(col -> indexOf(declared, col.getName())));
                 v.setAdditionalPrinterColumns(cols);
+                if (c.isAnnotationPresent(NoStatusSubresource.class)) {
+                    v.setSubresources(null);
+                }
             });
             String yaml = "# Generated from dev.spinneret.api.v2beta1." + c.getSimpleName() + " — do not edit.\n"
                     + "# Regenerate with: " + REGENERATE + "\n" + ser.asYaml(crd);

@@ -10,20 +10,24 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Issue #6's start-up figure against a real kube-apiserver (Go, with etcd) instead of the fake JDK server of
- * {@code src/main/cni/bench-add.sh}: wall time and CPU of the packaged plugin's ADD, authenticated the way the chart's
- * installer does it (the spinneret-cni ServiceAccount's token in a tokenFile, the cluster CA, the chart's ClusterRole).
- * Two cases: the first ADD of a new pod (GET pod, GET pool, GET endpoint → 404, POST endpoint) and a repeated ADD of
- * the same pod (GET pod, GET pool, GET endpoint, PATCH status). Variants alternate pod by pod and run by run: the dist,
- * the dist without its TLS warm-up thread, and {@code SPINNERET_CNI_BASELINE=<dist dir>} if set.
+ * Issue #12's ADD figures against a real kube-apiserver (Go, with etcd): wall time and CPU of the Go plugin's ADD
+ * (fork/exec of target/cni/spinneret, as a container runtime does it), authenticated the way the chart's installer
+ * does it (the spinneret-cni ServiceAccount's token in a tokenFile, the cluster CA, the chart's ClusterRole).
+ * Each ADD is one GET of the pod and one server-side apply of its SpiderEndpoint. Cases: the first ADD of a new pod
+ * (the apply creates the endpoint) at each concurrency, and repeated ADDs of one pod (the apply updates it) at
+ * concurrency 1. CPU per ADD = the user+sys CPU of all plugin processes of a block / its ADDs. With
+ * {@code SPINNERET_CNI_BASELINE=<binary>} a second plugin takes turns with this one, block by block.
  * <p>
- * {@code bench/run.sh CniAddBench [RUNS=50]}; report in bench/results/&lt;date&gt;-cni-add-real-apiserver.md.
+ * {@code bench/run.sh CniAddBench [RUNS=200] [CONCURRENCY=1,8]}; report in
+ * bench/results/&lt;date&gt;-cni-add-real-apiserver.md.
  */
 public final class CniAddBench {
     private CniAddBench() {
@@ -33,44 +37,43 @@ public final class CniAddBench {
         BenchMain.run(args, CniAddBench::main0);
     }
 
-    record Variant(String name, List<String> cmd, List<long[]> first, List<long[]> repeat) {
-        Variant(String name, List<String> cmd) {
-            this(name, cmd, new ArrayList<>(), new ArrayList<>());
+    /** One measured block: per-ADD wall times, the plugin processes' CPU and the block's wall time. */
+    record Block(String variant, String what, int concurrency, long[] wall, double cpuMs, long blockNanos) {
+        Block repeated() {
+            return new Block(variant, "repeated ADD", concurrency, wall, cpuMs, blockNanos);
         }
     }
 
     static void main0(String[] args) throws Exception {
-        if (args.length > 1) {
-            throw new IllegalArgumentException("usage: CniAddBench [RUNS=50]");
+        if (args.length > 2) {
+            throw new IllegalArgumentException("usage: CniAddBench [RUNS=200] [CONCURRENCY=1,8]");
         }
-        int runs = args.length > 0 ? PodAdmissionBench.positive(args[0], "RUNS") : 50;
-        if (runs > 1000) {
-            throw new IllegalArgumentException("RUNS must be at most 1000, got " + runs);
+        int runs = args.length > 0 ? PodAdmissionBench.positive(args[0], "RUNS") : 200;
+        if (runs > 2000) {
+            throw new IllegalArgumentException("RUNS must be at most 2000, got " + runs);
         }
-        List<String> plugin = WhereaboutsBench.spinneretPlugin();
-        if (plugin.size() != 1) {
-            throw new IllegalArgumentException("CniAddBench measures the packaged plugin: run src/main/cni/build-dist.sh");
+        List<Integer> levels = new ArrayList<>();
+        for (String c : (args.length > 1 ? args[1] : "1,8").split(",")) {
+            levels.add(PodAdmissionBench.positive(c.trim(), "CONCURRENCY"));
         }
-        Path work = Files.createTempDirectory("spn-cni-bench");
-        Path dist = Path.of(plugin.get(0)).getParent();
-        List<Variant> variants = new ArrayList<>();
-        variants.add(new Variant("dist (" + WhereaboutsBench.pluginDescription(plugin) + ")", plugin));
-        variants.add(new Variant("dist without the TLS warm-up thread", List.of(noPrewarmCopy(dist, work).toString())));
+        Map<String, List<String>> variants = new LinkedHashMap<>();
+        variants.put("Go plugin", WhereaboutsBench.spinneretPlugin());
         String baseline = System.getenv("SPINNERET_CNI_BASELINE");
         if (baseline != null && !baseline.isBlank()) {
-            Path b = Path.of(baseline).toAbsolutePath().resolve("spinneret");
+            Path b = Path.of(baseline).toAbsolutePath();
             if (!Files.isExecutable(b)) {
-                throw new IllegalArgumentException("SPINNERET_CNI_BASELINE: no launcher " + b);
+                throw new IllegalArgumentException("SPINNERET_CNI_BASELINE: not an executable: " + b);
             }
-            variants.add(new Variant("baseline " + baseline, List.of(b.toString())));
+            variants.put("baseline " + b, List.of(b.toString()));
         }
+        Path work = Files.createTempDirectory("spn-cni-bench");
         String loadStart = WhereaboutsBench.loadavg();
 
         BenchCluster cluster = BenchCluster.start(1);
         Path kubeconfig = pluginKubeconfig(cluster, work);
         KubernetesClient client = cluster.client(8);
         String ns = "cnib";
-        int pods = runs * variants.size() + 1; // p0 for the warm-up and repeated ADDs, one new pod per first ADD
+        int pods = runs * levels.size() * variants.size() + 1; // p0: warm-up and repeated ADDs
         cluster.preparePool(ns, pods + 1);
         cluster.namespace(ns, ns);
         List<Pod> created = new ArrayList<>();
@@ -85,43 +88,64 @@ public final class CniAddBench {
                 """.formatted(kubeconfig, work.resolve("spinneret-cni.log"));
         // warm-up, not reported: page cache, the API server's caches and its TLS and JSON paths
         Pod w = created.get(0);
-        for (Variant v : variants) {
-            for (int i = 0; i < 3; i++) {
-                add(v, conf, w, "warm" + i, work);
+        for (List<String> cmd : variants.values()) {
+            for (int i = 0; i < 5; i++) {
+                add(cmd, conf, w, "warm" + i, work);
             }
         }
-        // first ADD of each remaining pod, the variants taking turns; then repeated ADDs of pod p0
+        List<Block> blocks = new ArrayList<>();
         int next = 1;
-        for (int r = 0; r < runs; r++) {
-            for (Variant v : variants) {
-                Pod p = created.get(next++);
-                v.first().add(add(v, conf, p, "c" + p.getMetadata().getName(), work));
+        // first ADDs of new pods: per concurrency, the variants take turns in blocks of 25 pods
+        for (int c : levels) {
+            Map<String, List<Block>> parts = new LinkedHashMap<>();
+            for (int done = 0; done < runs; done += 25) {
+                int n = Math.min(25, runs - done);
+                for (var v : variants.entrySet()) {
+                    List<Pod> batch = created.subList(next, next + n);
+                    next += n;
+                    parts.computeIfAbsent(v.getKey(), k -> new ArrayList<>()).add(block(v.getKey(), v.getValue(), conf, batch, c, work));
+                }
+            }
+            parts.values().forEach(l -> blocks.add(merge(l)));
+        }
+        // repeated ADDs of one pod at concurrency 1
+        Map<String, List<Block>> parts = new LinkedHashMap<>();
+        for (int done = 0; done < runs; done += 25) {
+            int n = Math.min(25, runs - done);
+            for (var v : variants.entrySet()) {
+                parts.computeIfAbsent(v.getKey(), k -> new ArrayList<>())
+                        .add(block(v.getKey(), v.getValue(), conf, java.util.Collections.nCopies(n, w), 1, work));
             }
         }
-        for (int r = 0; r < runs; r++) {
-            for (Variant v : variants) {
-                v.repeat().add(add(v, conf, w, "warm0", work));
-            }
-        }
+        parts.values().forEach(l -> blocks.add(merge(l).repeated()));
         String loadEnd = WhereaboutsBench.loadavg();
         String k8s = cluster.kubectl(null, "version", "-o", "json").ok().out()
                 .replaceAll("(?s).*\"serverVersion\".*?\"gitVersion\":\\s*\"([^\"]+)\".*", "$1");
 
-        StringBuilder r = new StringBuilder("# CNI ADD against a real kube-apiserver (issue #6 start-up target)\n\n");
-        r.append("Date ").append(LocalDate.now()).append("; machine: ").append(WhereaboutsBench.machine())
+        StringBuilder r = new StringBuilder("# CNI ADD against a real kube-apiserver (issue #12)\n\n");
+        r.append("Date ").append(LocalDate.now()).append(" ").append(java.time.LocalTime.now().withNano(0))
+                .append("; machine: ").append(WhereaboutsBench.machine())
                 .append("; load average (1/5/15 min) ").append(loadStart).append(" at start, ").append(loadEnd)
                 .append(" at end.\n\nKubernetes ").append(k8s)
                 .append(" (kube-apiserver + etcd 3.6.16 on this host, RSA 2048 CA and serving certificate as kubeadm makes them). ")
-                .append("Plugin auth: the spinneret-cni ServiceAccount's token in a tokenFile, the CA file, the chart's ClusterRole ")
-                .append("(what the chart's installer writes). Command: `bench/run.sh CniAddBench ").append(runs).append("`.\n\n")
-                .append("Wall time of fork/exec of the launcher until it exits, and user+sys CPU of the plugin process. ")
-                .append("*First ADD*: a new pod (GET pod, GET pool, GET SpiderEndpoint → 404, POST SpiderEndpoint). ")
-                .append("*Repeated ADD*: the same pod again (GET pod, GET pool, GET SpiderEndpoint, PATCH status). ")
-                .append("Variants take turns pod by pod and run by run, after 3 unreported warm-up ADDs each.\n\n")
-                .append("| variant | case | runs | p50 | p95 | min | mean | CPU/ADD |\n|---|---|---|---|---|---|---|---|\n");
-        for (Variant v : variants) {
-            row(r, v.name(), "first ADD", v.first());
-            row(r, v.name(), "repeated ADD", v.repeat());
+                .append("Plugin: ").append(WhereaboutsBench.pluginDescription(variants.get("Go plugin")))
+                .append(". Auth: the spinneret-cni ServiceAccount's token in a tokenFile, the CA file, the chart's ClusterRole ")
+                .append("(what the chart's installer writes). Command: `bench/run.sh CniAddBench ").append(runs).append(' ')
+                .append(levels.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))).append("`.\n\n")
+                .append("Wall time of fork/exec of the plugin until it exits; CPU = user+sys of the plugin processes / ADDs. ")
+                .append("*First ADD*: a new pod (GET pod, server-side apply creating its SpiderEndpoint). ")
+                .append("*Repeated ADD*: the same pod again (GET pod, apply updating the endpoint). ")
+                .append("Variants take turns in blocks of 25 ADDs, after 5 unreported warm-up ADDs each. ")
+                .append("ADD/s = ADDs of the level / the sum of its blocks' wall times.\n\n")
+                .append("| variant | case | concurrency | ADDs | p50 | p99 | min | mean | CPU/ADD | ADD/s |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Block b : blocks) {
+            long[] wall = b.wall().clone();
+            java.util.Arrays.sort(wall);
+            double mean = java.util.Arrays.stream(wall).average().orElse(0);
+            r.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %.1f ms | %.1f |%n", b.variant(), b.what(),
+                    b.concurrency(), wall.length, ms1(WhereaboutsBench.pct(wall, 50)), ms1(WhereaboutsBench.pct(wall, 99)),
+                    ms1(wall[0]), ms1((long) mean), b.cpuMs() / wall.length, wall.length / (b.blockNanos() / 1e9)));
         }
         System.out.print(r);
         BenchMain.writeReport("cni-add-real-apiserver", r);
@@ -129,43 +153,49 @@ public final class CniAddBench {
         cluster.stop();
     }
 
-    /** One ADD; returns {wall ns, CPU ms of the plugin process}. */
-    static long[] add(Variant v, String conf, Pod p, String containerId, Path work) throws Exception {
+    static String ms1(long nanos) {
+        return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+    }
+
+    /** ADDs of the given pods with c workers. */
+    static Block block(String variant, List<String> cmd, String conf, List<Pod> pods, int c, Path work) throws Exception {
+        long[] wall = new long[pods.size()];
+        java.util.concurrent.atomic.AtomicInteger idx = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(c);
         double cpu0 = WhereaboutsBench.childCpuMs();
         long t0 = System.nanoTime();
-        WhereaboutsBench.cniAdd(v.cmd(), conf, containerId, "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + p.getMetadata().getNamespace()
+        List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+        for (int k = 0; k < c; k++) {
+            fs.add(pool.submit(() -> {
+                for (int i = idx.getAndIncrement(); i < pods.size(); i = idx.getAndIncrement()) {
+                    Pod p = pods.get(i);
+                    wall[i] = add(cmd, conf, p, "c" + p.getMetadata().getName() + "-" + i, work);
+                }
+                return null;
+            }));
+        }
+        for (var f : fs) {
+            f.get();
+        }
+        long blockNanos = System.nanoTime() - t0;
+        pool.shutdown();
+        return new Block(variant, "first ADD", c, wall, WhereaboutsBench.childCpuMs() - cpu0, blockNanos);
+    }
+
+    static Block merge(List<Block> parts) {
+        long[] wall = parts.stream().flatMapToLong(b -> java.util.Arrays.stream(b.wall())).toArray();
+        Block f = parts.get(0);
+        return new Block(f.variant(), f.what(), f.concurrency(), wall, parts.stream().mapToDouble(Block::cpuMs).sum(),
+                parts.stream().mapToLong(Block::blockNanos).sum());
+    }
+
+    /** One ADD; returns its wall time in ns. */
+    static long add(List<String> cmd, String conf, Pod p, String containerId, Path work) throws Exception {
+        long t0 = System.nanoTime();
+        WhereaboutsBench.cniAdd(cmd, conf, containerId, "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + p.getMetadata().getNamespace()
                 + ";K8S_POD_NAME=" + p.getMetadata().getName() + ";K8S_POD_UID=" + p.getMetadata().getUid(),
                 "/var/run/netns/spn-bench-unused", work);
-        long wall = System.nanoTime() - t0;
-        return new long[] {wall, Math.round(WhereaboutsBench.childCpuMs() - cpu0)};
-    }
-
-    static void row(StringBuilder r, String variant, String what, List<long[]> t) {
-        if (t.isEmpty()) {
-            return;
-        }
-        long[] wall = t.stream().mapToLong(x -> x[0]).sorted().toArray();
-        double cpu = t.stream().mapToLong(x -> x[1]).average().orElse(0);
-        double mean = t.stream().mapToLong(x -> x[0]).average().orElse(0);
-        r.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %.0f ms |%n", variant, what, wall.length,
-                WhereaboutsBench.ms(WhereaboutsBench.pct(wall, 50)), WhereaboutsBench.ms(WhereaboutsBench.pct(wall, 95)),
-                WhereaboutsBench.ms(wall[0]), WhereaboutsBench.ms((long) mean), cpu));
-    }
-
-    /** A copy of the dist whose launcher passes -Dspinneret.cni.prewarm=false. */
-    static Path noPrewarmCopy(Path dist, Path work) throws Exception {
-        Path copy = work.resolve("noprewarm");
-        Files.createDirectories(copy);
-        Files.createSymbolicLink(copy.resolve("spinneret.d"), dist.resolve("spinneret.d"));
-        String launcher = Files.readString(dist.resolve("spinneret"));
-        String changed = launcher.replace("exec ./jre/bin/java ", "exec ./jre/bin/java -Dspinneret.cni.prewarm=false ");
-        if (changed.equals(launcher)) {
-            throw new IllegalStateException("cannot derive the no-prewarm launcher from " + dist.resolve("spinneret"));
-        }
-        Path l = copy.resolve("spinneret");
-        Files.writeString(l, changed);
-        l.toFile().setExecutable(true);
-        return l;
+        return System.nanoTime() - t0;
     }
 
     /**
@@ -183,7 +213,6 @@ public final class CniAddBench {
                 metadata: {name: spinneret-cni-bench}
                 rules:
                   - {apiGroups: [""], resources: [pods], verbs: [get]}
-                  - {apiGroups: [spiderpool.spidernet.io], resources: [spiderippools], verbs: [get]}
                   - {apiGroups: [spiderpool.spidernet.io], resources: [spiderendpoints], verbs: [get, create, patch]}
                   - {apiGroups: [spiderpool.spidernet.io], resources: [spiderendpoints/status], verbs: [get, patch]}
                 ---

@@ -360,7 +360,8 @@ class PoolAdminIT {
 
         // a started pod: the CNI plugin confirms on its SpiderEndpoint (status.current: uid, node, containerID,
         // reservationID, ips[]); here the StatefulSet's endpoint, written at admission, gets the plugin's node
-        cluster.kubectl("patch", "se", "pa-db-1", "-n", NS, "--subresource=status", "--type=merge", "-p",
+        // (SpiderEndpoint has no status subresource, as in Spiderpool: status is patched with the object)
+        cluster.kubectl("patch", "se", "pa-db-1", "-n", NS, "--type=merge", "-p",
                 "{\"status\":{\"current\":{\"node\":\"worker-1\",\"containerID\":\"c0ffee\",\"uid\":\""
                         + db1.getMetadata().getUid() + "\"}}}").ok();
         List<String> se = cluster.kubectl("get", "se", "-n", NS).ok().out().lines().toList();
