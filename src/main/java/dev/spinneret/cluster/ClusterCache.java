@@ -24,8 +24,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Informer caches the webhooks and the reaper read: pools (for selection only — allocation always reads fresh),
- * namespaces, pods (indexed by reservation id), SpiderEndpoints (indexed by reservation id) and Multus'
- * NetworkAttachmentDefinitions (read as untyped objects; the CRD may be absent).
+ * namespaces, pods that hold a reservation (label {@code ipam.spidernet.io/reservation-id}, indexed by it),
+ * SpiderEndpoints (indexed by reservation id) and Multus' NetworkAttachmentDefinitions (read as untyped objects; the
+ * CRD may be absent). A pod that leaves the label selection is reported as deleted: the reaper confirms with the
+ * API server before it releases anything.
  */
 @ApplicationScoped
 public class ClusterCache {
@@ -60,7 +62,9 @@ public class ClusterCache {
         namespaces = resilient(client.namespaces().runnableInformer(0));
         namespaces.addEventHandler(counted("namespaces"));
         namespaces.start();
-        pods = resilient(client.pods().inAnyNamespace().runnableInformer(0));
+        // only pods that hold a reservation: the others are never looked up, and each pod event costs a decode
+        pods = resilient(client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL)
+                .runnableInformer(0));
         pods.addIndexers(Map.of(BY_RESERVATION, p -> {
             String id = p.getMetadata().getLabels() == null ? null
                     : p.getMetadata().getLabels().get(IpamAnnotations.RESERVATION_LABEL);

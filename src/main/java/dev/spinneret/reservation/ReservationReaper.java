@@ -198,13 +198,13 @@ public class ReservationReaper {
             return;
         }
         try {
-            if (!deleted) {
-                Pod now = client.pods().inNamespace(pod.getMetadata().getNamespace())
-                        .withName(pod.getMetadata().getName()).get();
-                if (now != null && (!pod.getMetadata().getUid().equals(now.getMetadata().getUid())
-                        || !expired(now))) {
-                    return;
-                }
+            Pod now = client.pods().inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName()).get();
+            boolean same = now != null && pod.getMetadata().getUid().equals(now.getMetadata().getUid());
+            if (deleted ? same : now != null && (!same || !expired(now))) {
+                // deleted: the informer watches by label, so a pod whose label was stripped (the pod webhook
+                // refuses that, but it may be bypassed) looks deleted while it still exists and holds its address
+                return;
             }
             String sts = statefulSetOf(pod);
             if (sts != null && ordinalStillWanted(pod.getMetadata().getNamespace(), sts, pod.getMetadata().getName())) {
