@@ -258,6 +258,20 @@ public final class BenchCluster {
                 + " still exists) after " + timeoutMs + " ms");
     }
 
+    /** Waits until a pool's ledger is empty. */
+    public void awaitPoolEmpty(String pool, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            String count = kubectl(null, "get", "spiderippool", pool, "-o",
+                    "jsonpath={.status.allocatedIPCount}").out().trim();
+            if (count.isEmpty() || count.equals("0")) {
+                return;
+            }
+            sleep(250);
+        }
+        throw new IllegalStateException("pool " + pool + " still holds reservations after " + timeoutMs + " ms");
+    }
+
     /** 1-minute load average of the machine (other engineers' builds share it). */
     public static String loadAverage() {
         try {
