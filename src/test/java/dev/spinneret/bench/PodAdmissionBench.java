@@ -123,27 +123,48 @@ public final class PodAdmissionBench {
         cluster.preparePool(pool, n);
         cluster.namespace(ns, pool);
         cluster.podWebhook(webhook);
+        List<String[]> work = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            work.add(new String[] { ns, "p" + i });
+        }
+        BenchCluster.Sample before = cluster.sample();
+        Created created = createAll(client, work, c, tag);
+        cluster.deleteNamespace(ns);
+        cluster.awaitReleased(pool, ns, 600_000);
+        BenchCluster.Sample cost = cluster.sample().minus(before);
+        return new Run(n / created.seconds(), created.quantile(0.5), created.quantile(0.99), cost, n);
+    }
+
+    /** Wall time of a batch of creates and each create's latency (ms, sorted). */
+    record Created(double seconds, double[] latencies) {
+        double quantile(double q) {
+            return latencies[(int) Math.floor(q * (latencies.length - 1))];
+        }
+    }
+
+    /** Creates a minimal pod for each (namespace, name) at concurrency c; any failure fails the run. */
+    static Created createAll(KubernetesClient client, List<String[]> work, int c, String tag) throws Exception {
         ExecutorService ex = Executors.newFixedThreadPool(c);
         AtomicInteger failed = new AtomicInteger();
-        double[] latencies = new double[n];
-        BenchCluster.Sample before = cluster.sample();
+        double[] lat = new double[work.size()];
         long t0 = System.nanoTime();
         List<Future<?>> fs = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int k = i;
+        for (int k = 0; k < work.size(); k++) {
+            int j = k;
             fs.add(ex.submit(() -> {
-                Pod p = new PodBuilder().withNewMetadata().withName("p" + k).withNamespace(ns).endMetadata()
+                String[] w = work.get(j);
+                Pod p = new PodBuilder().withNewMetadata().withName(w[1]).withNamespace(w[0]).endMetadata()
                         .withNewSpec().addNewContainer().withName("c").withImage("nginx").endContainer().endSpec()
                         .build();
                 long s = System.nanoTime();
                 try {
-                    client.pods().inNamespace(ns).resource(p).create();
+                    client.pods().inNamespace(w[0]).resource(p).create();
                 } catch (RuntimeException e) {
                     if (failed.incrementAndGet() <= 3) {
                         System.err.println("create failed: " + e.getMessage());
                     }
                 }
-                latencies[k] = (System.nanoTime() - s) / 1e6;
+                lat[j] = (System.nanoTime() - s) / 1e6;
             }));
         }
         for (Future<?> f : fs) {
@@ -152,15 +173,10 @@ public final class PodAdmissionBench {
         double secs = (System.nanoTime() - t0) / 1e9;
         ex.shutdown();
         if (failed.get() > 0) {
-            throw new IllegalStateException(failed.get() + " of " + n + " pod creates failed in " + tag);
+            throw new IllegalStateException(failed.get() + " of " + work.size() + " pod creates failed in " + tag);
         }
-        cluster.deleteNamespace(ns);
-        cluster.awaitReleased(pool, ns, 600_000);
-        BenchCluster.Sample cost = cluster.sample().minus(before);
-        double[] sorted = latencies.clone();
-        java.util.Arrays.sort(sorted);
-        return new Run(n / secs, sorted[(int) Math.floor(0.5 * (n - 1))], sorted[(int) Math.floor(0.99 * (n - 1))],
-                cost, n);
+        java.util.Arrays.sort(lat);
+        return new Created(secs, lat);
     }
 
     static String range(List<double[]> rows, int col, String fmt) {

@@ -8,10 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Many pools, many pods, several replicas: P pools (one namespace each, the pool its default), R Spinneret
@@ -133,39 +129,8 @@ public final class ScaleBench {
                 }
             }
         }
-        ExecutorService ex = Executors.newFixedThreadPool(c);
-        AtomicInteger failed = new AtomicInteger();
-        double[] lat = new double[work.size()];
-        long t0 = System.nanoTime();
-        List<Future<?>> fs = new ArrayList<>();
-        for (int k = 0; k < work.size(); k++) {
-            int j = k;
-            fs.add(ex.submit(() -> {
-                String[] w = work.get(j);
-                long s = System.nanoTime();
-                try {
-                    client.pods().inNamespace(w[0]).resource(new PodBuilder().withNewMetadata().withName(w[1])
-                            .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("nginx")
-                            .endContainer().endSpec().build()).create();
-                } catch (RuntimeException e) {
-                    if (failed.incrementAndGet() <= 3) {
-                        System.err.println("create failed: " + e.getMessage());
-                    }
-                }
-                lat[j] = (System.nanoTime() - s) / 1e6;
-            }));
-        }
-        for (Future<?> f : fs) {
-            f.get();
-        }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        ex.shutdown();
-        if (failed.get() > 0) {
-            throw new IllegalStateException(failed.get() + " of " + work.size() + " creates failed (" + tag + ")");
-        }
-        Arrays.sort(lat);
-        return new double[] { work.size() / secs, lat[(int) (0.5 * (lat.length - 1))],
-                lat[(int) (0.99 * (lat.length - 1))] };
+        PodAdmissionBench.Created created = PodAdmissionBench.createAll(client, work, c, tag);
+        return new double[] { work.size() / created.seconds(), created.quantile(0.5), created.quantile(0.99) };
     }
 
     /** Deletes every pod (not the namespaces) and waits until every pool's ledger is empty. */
