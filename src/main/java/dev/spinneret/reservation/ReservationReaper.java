@@ -92,6 +92,12 @@ public class ReservationReaper {
         return t;
     });
     private volatile SharedIndexInformer<SpiderSubnet> subnets;
+    /** Per-pod release work (a GET and the ledger writes): many pods deleted at once are handled side by side. */
+    private final java.util.concurrent.ExecutorService releases = Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "reservation-release");
+        t.setDaemon(true);
+        return t;
+    });
     private MultiGauge totals;
     private MultiGauge allocated;
 
@@ -112,7 +118,7 @@ public class ReservationReaper {
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
-                timer.execute(() -> releaseIfGone(pod, true));
+                releases.execute(() -> releaseIfGone(pod, true));
             }
         });
         cache.onPools(new ResourceEventHandler<>() {
@@ -185,7 +191,8 @@ public class ReservationReaper {
             return;
         }
         long delay = Instant.parse(pod.getMetadata().getDeletionTimestamp()).toEpochMilli() - System.currentTimeMillis();
-        timer.schedule(() -> releaseIfGone(pod, false), Math.max(0, delay) + 1000, TimeUnit.MILLISECONDS);
+        timer.schedule(() -> releases.execute(() -> releaseIfGone(pod, false)), Math.max(0, delay) + 1000,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Releases a deleted (or expired terminating) pod's reservation unless its StatefulSet ordinal keeps it. */
@@ -565,5 +572,6 @@ public class ReservationReaper {
             subnets.stop();
         }
         timer.shutdownNow();
+        releases.shutdownNow();
     }
 }
