@@ -68,8 +68,8 @@ public final class PodAdmissionBench {
                 .append("|---|---|---|---|---|---|---|---|---|\n");
         StringBuilder costs = new StringBuilder("\n## Cost per pod (create + delete + release)\n\n")
                 .append("| concurrency | round | service CPU | apiserver CPU with / without | etcd CPU with / without | ")
-                .append("etcd WAL bytes with / without | watch events received by the service |\n")
-                .append("|---|---|---|---|---|---|---|\n");
+                .append("etcd WAL bytes with / without | watch events received by the service | ledger writes |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
         // warm-up (not reported): the service's JIT and the API server's caches, both paths
         run(cluster, client, Math.min(n, 300), 8, true, "warm1");
         run(cluster, client, Math.min(n, 300), 8, false, "warm2");
@@ -89,10 +89,10 @@ public final class PodAdmissionBench {
                 BenchCluster.Sample w = with.cost();
                 BenchCluster.Sample o = without.cost();
                 String cost = String.format(Locale.ROOT,
-                        "| %d | %d | %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | %,.0f / %,.0f B | %.1f |%n", c, round,
+                        "| %d | %d | %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | %,.0f / %,.0f B | %.1f | %.2f |%n", c, round,
                         with.perPodMs(w.serviceCpu()), with.perPodMs(w.apiserverCpu()),
                         without.perPodMs(o.apiserverCpu()), with.perPodMs(w.etcdCpu()), without.perPodMs(o.etcdCpu()),
-                        w.etcdWalBytes() / n, o.etcdWalBytes() / n, w.watchEvents() / n);
+                        w.etcdWalBytes() / n, o.etcdWalBytes() / n, w.watchEvents() / n, w.ledgerWrites() / n);
                 System.out.print(line);
                 System.out.print(cost);
                 report.append(line);

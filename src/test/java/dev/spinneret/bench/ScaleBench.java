@@ -53,8 +53,8 @@ public final class ScaleBench {
                 .append("precedes the runs.\n\n")
                 .append("| pods | pods/s | create p50/p99 (client) | admission p50/p99 (service) | service CPU per pod ")
                 .append("(admit / admit+delete+release) | apiserver CPU per pod | etcd CPU per pod | ")
-                .append("etcd WAL bytes per pod | watch events per pod | load avg |\n")
-                .append("|---|---|---|---|---|---|---|---|---|---|\n");
+                .append("etcd WAL bytes per pod | watch events per pod | ledger writes per pod | load avg |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         // warm-up: JIT of every replica, caches of the API server
         int[] warm = shares(300, pools);
         phase(cluster, client, warm, c, "warm");
@@ -78,10 +78,11 @@ public final class ScaleBench {
             release(cluster, pools);
             BenchCluster.Sample all = cluster.sample().minus(t0);
             String line = String.format(Locale.ROOT,
-                    "| %,d | %.1f | %.1f / %.1f ms | %.1f / %.1f ms | %.2f / %.2f ms | %.2f ms | %.2f ms | %,.0f B | %.1f | %s |%n",
+                    "| %,d | %.1f | %.1f / %.1f ms | %.1f / %.1f ms | %.2f / %.2f ms | %.2f ms | %.2f ms | %,.0f B | %.1f | %.2f | %s |%n",
                     total, created[0], created[1], created[2], q[0], q[1], admitted.serviceCpu() * 1000 / total,
                     all.serviceCpu() * 1000 / total, all.apiserverCpu() * 1000 / total,
-                    all.etcdCpu() * 1000 / total, all.etcdWalBytes() / total, all.watchEvents() / total, load);
+                    all.etcdCpu() * 1000 / total, all.etcdWalBytes() / total, all.watchEvents() / total,
+                    all.ledgerWrites() / total, load);
             System.out.print(line);
             lines.add(line);
             p50s.add(q[0]);

@@ -154,11 +154,11 @@ public final class BenchCluster {
      * received. Two samples taken around a piece of work give its cost.
      */
     public record Sample(double serviceCpu, double apiserverCpu, double etcdCpu, double etcdWalBytes,
-            double watchEvents, long nanos) {
+            double watchEvents, double ledgerWrites, long nanos) {
         public Sample minus(Sample before) {
             return new Sample(serviceCpu - before.serviceCpu, apiserverCpu - before.apiserverCpu,
                     etcdCpu - before.etcdCpu, etcdWalBytes - before.etcdWalBytes, watchEvents - before.watchEvents,
-                    nanos - before.nanos);
+                    ledgerWrites - before.ledgerWrites, nanos - before.nanos);
         }
     }
 
@@ -169,11 +169,13 @@ public final class BenchCluster {
         }
         double wal = metric(http(env.get("ETCD_URL") + "/metrics"), "etcd_disk_wal_write_bytes_total", null);
         double events = 0;
-        for (String port : svc.get("SPINNERET_HTTP_PORTS").split(" ")) {
-            events += metric(http("http://127.0.0.1:" + port + "/q/metrics"), "spinneret_watch_events_total", null);
+        double writes = 0;
+        for (String body : serviceMetrics()) {
+            events += metric(body, "spinneret_watch_events_total", null);
+            writes += metric(body, "spinneret_ledger_writes_total", null);
         }
         return new Sample(service, cpuSeconds(env.get("APISERVER_PID")), cpuSeconds(env.get("ETCD_PID")), wal,
-                events, System.nanoTime());
+                events, writes, System.nanoTime());
     }
 
     /** The Spinneret JVMs (the round-robin proxy in front of several replicas is not the service). */
@@ -300,9 +302,13 @@ public final class BenchCluster {
         return sb.toString();
     }
 
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+
     static String http(String url) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+            // HTTP/1.1 and a deadline: a default client's h2c upgrade attempt once hung a benchmark for 20 minutes
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(java.time.Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } catch (Exception e) {
             throw new IllegalStateException("GET " + url + ": " + e.getMessage(), e);
