@@ -3,14 +3,15 @@
 #   bench/run.sh PodAdmissionBench [N=1000] [CONCURRENCY=1,8,32] [ROUNDS=3]
 #   bench/run.sh PoolSizeBench [PODS_PER_POINT=50] [SHAPES=/24,/16,/8,/64]
 #   bench/run.sh ScaleOutBench [DEPLOYMENTS=100] [REPLICAS=10] [ROUNDS=2]
+#   bench/run.sh ScaleBench [N=10000] [POOLS=100] [REPLICAS=2] [C=32]   (N pods over POOLS pools, REPLICAS replicas)
 #   bench/run.sh WhereaboutsBench [N=200] [CONCURRENCY=1,8] [ROUNDS=3]   (builds Whereabouts v0.9.2 and the Go plugin)
 #   bench/run.sh CniAddBench [RUNS=200] [CONCURRENCY=1,8]   (the Go CNI plugin's ADD against the real API server;
 #                                         SPINNERET_CNI_BASELINE=<binary> alternates with another build of the plugin)
 # Results: bench/results/<date>-*.md. Not part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bench="${1:?usage: bench/run.sh PodAdmissionBench|PoolSizeBench|ScaleOutBench|WhereaboutsBench|CniAddBench [args...]}"; shift
-[[ "$bench" =~ ^(PodAdmissionBench|PoolSizeBench|ScaleOutBench|WhereaboutsBench|CniAddBench)$ ]] || { echo "unknown benchmark $bench" >&2; exit 2; }
+bench="${1:?usage: bench/run.sh PodAdmissionBench|PoolSizeBench|ScaleOutBench|ScaleBench|WhereaboutsBench|CniAddBench [args...]}"; shift
+[[ "$bench" =~ ^(PodAdmissionBench|PoolSizeBench|ScaleOutBench|ScaleBench|WhereaboutsBench|CniAddBench)$ ]] || { echo "unknown benchmark $bench" >&2; exit 2; }
 [[ -f target/quarkus-app/quarkus-run.jar ]] || mvn -B -q package -DskipTests
 if [[ "$bench" == WhereaboutsBench ]]; then
   wb="$(integration-tests/whereabouts-bin/build.sh)"

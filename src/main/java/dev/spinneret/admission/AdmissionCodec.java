@@ -105,12 +105,15 @@ public final class AdmissionCodec {
             }
             status.put("message", outcome.message());
         }
-        if (outcome.allowed() && outcome.mutated() != null && original != null) {
-            JsonNode patch = JsonDiff.asJson(original, outcome.mutated());
-            if (patch.size() > 0) {
-                resp.put("patchType", "JSONPatch");
-                resp.put("patch", Base64.getEncoder().encodeToString(patch.toString().getBytes(StandardCharsets.UTF_8)));
-            }
+        JsonNode patch = null;
+        if (outcome.allowed() && outcome.patch() != null) {
+            patch = outcome.patch();
+        } else if (outcome.allowed() && outcome.mutated() != null && original != null) {
+            patch = JsonDiff.asJson(original, outcome.mutated());
+        }
+        if (patch != null && patch.size() > 0) {
+            resp.put("patchType", "JSONPatch");
+            resp.put("patch", Base64.getEncoder().encodeToString(patch.toString().getBytes(StandardCharsets.UTF_8)));
         }
         if (!outcome.warnings().isEmpty()) {
             ArrayNode w = resp.putArray("warnings");

@@ -2,6 +2,7 @@ package dev.spinneret.reservation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinneret.admission.AdmissionDenied;
 import dev.spinneret.admission.AdmissionOutcome;
@@ -140,12 +141,12 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             if (!req.dryRun()) {
                 Counter.builder("spinneret.reservations").tag("outcome", "reserved").register(meters).increment();
             }
-            ObjectNode mutated = req.object().deepCopy();
-            ObjectNode meta = mutated.with("metadata");
-            meta.with("annotations").put(IpamAnnotations.RESERVED_IPS,
+            JsonNode meta = req.object().path("metadata");
+            ArrayNode patch = mapper.createArrayNode();
+            addEntry(patch, meta, "annotations", IpamAnnotations.RESERVED_IPS,
                     reservations.annotation(id, eventTarget, requests, slots).toString());
-            meta.with("labels").put(IpamAnnotations.RESERVATION_LABEL, id);
-            return AdmissionOutcome.mutate(mutated);
+            addEntry(patch, meta, "labels", IpamAnnotations.RESERVATION_LABEL, id);
+            return AdmissionOutcome.patch(patch);
         } catch (SelectionDenied e) {
             throw deny(eventTarget, new ReservationDenied("BadNetwork".equals(e.reason()) ? 422 : 403, e.reason(),
                     e.getMessage()));
@@ -177,9 +178,56 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         return m == null ? Map.of() : m;
     }
 
+    /**
+     * JSON Patch operations that set {@code metadata.<map>[key]}: the patch names only what changes, so the pod is
+     * neither copied nor diffed. A missing map is added whole (a patch cannot add a key under a missing parent).
+     */
+    static void addEntry(ArrayNode patch, JsonNode meta, String map, String key, String value) {
+        JsonNode existing = meta.get(map);
+        ObjectNode op = patch.addObject().put("op", "add");
+        if (existing == null || !existing.isObject()) {
+            op.put("path", "/metadata/" + map);
+            op.putObject("value").put(key, value);
+        } else {
+            op.put("path", "/metadata/" + map + "/" + key.replace("~", "~0").replace("/", "~1"));
+            op.put("value", value);
+        }
+    }
+
+    /** The fields of the pod the webhook reads: its metadata (without managedFields) and what pins it to a node. */
+    private static final List<String> SPEC_FIELDS = List.of("hostNetwork", "nodeName", "nodeSelector", "affinity");
+
     private Pod read(JsonNode node) {
         try {
-            return client.getKubernetesSerialization().convertValue(node, Pod.class);
+            ObjectNode trimmed = mapper.createObjectNode();
+            for (String f : List.of("apiVersion", "kind")) {
+                if (node.has(f)) {
+                    trimmed.set(f, node.get(f));
+                }
+            }
+            JsonNode meta = node.get("metadata");
+            if (meta != null && meta.isObject()) {
+                ObjectNode m = trimmed.putObject("metadata");
+                meta.fields().forEachRemaining(e -> {
+                    if (!e.getKey().equals("managedFields")) {
+                        m.set(e.getKey(), e.getValue());
+                    }
+                });
+            }
+            JsonNode spec = node.get("spec");
+            ObjectNode sp = trimmed.putObject("spec");
+            if (spec != null && spec.isObject()) {
+                for (String f : SPEC_FIELDS) {
+                    if (spec.has(f)) {
+                        sp.set(f, spec.get(f));
+                    }
+                }
+            }
+            Pod pod = client.getKubernetesSerialization().convertValue(trimmed, Pod.class);
+            if (pod.getMetadata() == null) {
+                pod.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+            }
+            return pod;
         } catch (RuntimeException e) {
             throw new AdmissionDenied("request.object: is not a Pod: " + e.getMessage());
         }

@@ -54,6 +54,11 @@ public class PoolLedgerWriter {
 
     private final Map<String, PoolQueue> queues = new ConcurrentHashMap<>();
     private final Map<String, SpiderIPPool> lastWritten = new ConcurrentHashMap<>();
+    /** The last ledger decoded or written per pool with its encoded text: an unchanged ledger is never decoded again. */
+    private final Map<String, Decoded> decoded = new ConcurrentHashMap<>();
+
+    private record Decoded(dev.spinneret.ip.IpFamily family, String encoded, AllocationLedger ledger) {
+    }
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "pool-ledger-writer");
         t.setDaemon(true);
@@ -139,6 +144,7 @@ public class PoolLedgerWriter {
                     : client.resources(SpiderIPPool.class).withName(poolName).get();
             if (pool == null) {
                 lastWritten.remove(poolName);
+                decoded.remove(poolName);
                 batch.forEach(op -> op.done().complete(op.reserve()
                         ? new LedgerOutcome.Unavailable(poolName, "no such SpiderIPPool")
                         : new LedgerOutcome.Released(0)));
@@ -164,6 +170,7 @@ public class PoolLedgerWriter {
             try {
                 SpiderIPPool written = client.resources(SpiderIPPool.class).resource(pool).updateStatus();
                 lastWritten.put(poolName, written);
+                decoded.put(poolName, new Decoded(plan.ledger.family(), status.allocatedIPs, plan.ledger));
                 count("spinneret.ledger.writes", poolName);
                 // outcomes of reservations carry the pool as written (gateway, routes, subnet)
                 for (int i = 0; i < plan.outcomes.size(); i++) {
@@ -211,7 +218,7 @@ public class PoolLedgerWriter {
             return plan;
         }
         String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
-        plan.ledger = AllocationLedger.decode(spec.family(), encoded); // null or "" is the empty ledger
+        plan.ledger = decode(name, spec.family(), encoded);
         IpRangeSet usable = spec.usable();
         plan.total = usable.sizeSaturatedLong();
         IpRangeSet handOut = usable.minus(reserved.of(spec.family()));
@@ -304,6 +311,22 @@ public class PoolLedgerWriter {
             return "address " + address + " is not among its usable addresses (spec.ips minus spec.excludeIPs)";
         }
         return "address " + address + (address.equals(gateway) ? " is its gateway" : " is held by a SpiderReservedIP");
+    }
+
+    /**
+     * The pool's ledger, decoded at most once while its text stays the same (a pool of 65,536 allocations is a
+     * megabyte of text; comparing equal text is far cheaper than decoding it, and cannot be fooled the way a
+     * resourceVersion of an object built in memory could).
+     */
+    private AllocationLedger decode(String pool, dev.spinneret.ip.IpFamily family, String encoded) {
+        String text = encoded == null ? "" : encoded;
+        Decoded d = decoded.get(pool);
+        if (d != null && d.family() == family && text.equals(d.encoded())) {
+            return d.ledger();
+        }
+        AllocationLedger ledger = AllocationLedger.decode(family, text); // "" is the empty ledger
+        decoded.put(pool, new Decoded(family, text, ledger));
+        return ledger;
     }
 
     private static IpAddress parseOrNull(String s) {

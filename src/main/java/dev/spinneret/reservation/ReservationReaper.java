@@ -92,6 +92,12 @@ public class ReservationReaper {
         return t;
     });
     private volatile SharedIndexInformer<SpiderSubnet> subnets;
+    /** Per-pod release work (a GET and the ledger writes): many pods deleted at once are handled side by side. */
+    private final java.util.concurrent.ExecutorService releases = Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "reservation-release");
+        t.setDaemon(true);
+        return t;
+    });
     private MultiGauge totals;
     private MultiGauge allocated;
 
@@ -112,7 +118,7 @@ public class ReservationReaper {
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
-                timer.execute(() -> releaseIfGone(pod, true));
+                releases.execute(() -> releaseIfGone(pod, true));
             }
         });
         cache.onPools(new ResourceEventHandler<>() {
@@ -185,7 +191,8 @@ public class ReservationReaper {
             return;
         }
         long delay = Instant.parse(pod.getMetadata().getDeletionTimestamp()).toEpochMilli() - System.currentTimeMillis();
-        timer.schedule(() -> releaseIfGone(pod, false), Math.max(0, delay) + 1000, TimeUnit.MILLISECONDS);
+        timer.schedule(() -> releases.execute(() -> releaseIfGone(pod, false)), Math.max(0, delay) + 1000,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Releases a deleted (or expired terminating) pod's reservation unless its StatefulSet ordinal keeps it. */
@@ -198,13 +205,13 @@ public class ReservationReaper {
             return;
         }
         try {
-            if (!deleted) {
-                Pod now = client.pods().inNamespace(pod.getMetadata().getNamespace())
-                        .withName(pod.getMetadata().getName()).get();
-                if (now != null && (!pod.getMetadata().getUid().equals(now.getMetadata().getUid())
-                        || !expired(now))) {
-                    return;
-                }
+            Pod now = client.pods().inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName()).get();
+            boolean same = now != null && pod.getMetadata().getUid().equals(now.getMetadata().getUid());
+            if (deleted ? same : now != null && (!same || !expired(now))) {
+                // deleted: the informer watches by label, so a pod whose label was stripped (the pod webhook
+                // refuses that, but it may be bypassed) looks deleted while it still exists and holds its address
+                return;
             }
             String sts = statefulSetOf(pod);
             if (sts != null && ordinalStillWanted(pod.getMetadata().getNamespace(), sts, pod.getMetadata().getName())) {
@@ -565,5 +572,6 @@ public class ReservationReaper {
             subnets.stop();
         }
         timer.shutdownNow();
+        releases.shutdownNow();
     }
 }

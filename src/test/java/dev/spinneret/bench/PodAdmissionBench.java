@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +33,13 @@ public final class PodAdmissionBench {
         BenchMain.run(args, PodAdmissionBench::main0);
     }
 
+    /** One measured run of one path: throughput, client-side latencies, and what it cost until every pod was gone. */
+    record Run(double podsPerSecond, double clientP50, double clientP99, BenchCluster.Sample cost, int pods) {
+        double perPodMs(double seconds) {
+            return seconds * 1000 / pods;
+        }
+    }
+
     static void main0(String[] args) throws Exception {
         int n = args.length > 0 ? positive(args[0], "N (pods per run)") : 1000;
         List<Integer> concurrency = new ArrayList<>();
@@ -44,63 +50,121 @@ public final class PodAdmissionBench {
         if (n > 60000) {
             throw new IllegalArgumentException("N must be at most 60000 (one /16 pool), got " + n);
         }
+        String label = System.getenv().getOrDefault("SPINNERET_BENCH_LABEL", "");
         BenchCluster cluster = BenchCluster.start(1);
         KubernetesClient client = cluster.client(256);
         StringBuilder report = new StringBuilder();
-        report.append("# Pod admission: Spinneret's webhook against the API server's own limit\n\n")
-                .append("Date ").append(LocalDate.now()).append(", machine: ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+        report.append("# Pod admission: Spinneret's webhook against the API server's own limit")
+                .append(label.isEmpty() ? "" : " (" + label + ")").append("\n\n")
+                .append("Date ").append(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).withNano(0))
+                .append(", machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (shared), ")
                 .append(System.getProperty("java.version")).append(", Kubernetes v1.36.3 (etcd 3.6.16), ")
                 .append("1 Spinneret instance; N=").append(n).append(", ").append(rounds)
-                .append(" rounds after a 300-pod warm-up of each path; pool of exactly N addresses per run\n\n")
-                .append("| concurrency | round | with webhook pods/s | without pods/s | ratio | 1000-pod time with webhook | admission p50 | admission p99 |\n")
+                .append(" rounds after a 300-pod warm-up of each path; pool of exactly N addresses per run. ")
+                .append("Each run ends when the namespace is deleted and every address is back in the pool, so the ")
+                .append("costs per pod include the pod's deletion and the release of its address.\n\n")
+                .append("| concurrency | round | with webhook pods/s | without pods/s | ratio | create p50/p99 with | ")
+                .append("create p50/p99 without | admission p50/p99 (service) | load avg |\n")
+                .append("|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder costs = new StringBuilder("\n## Cost per pod (create + delete + release)\n\n")
+                .append("| concurrency | round | service CPU | apiserver CPU with / without | etcd CPU with / without | ")
+                .append("etcd WAL bytes with / without | watch events received by the service | ledger writes |\n")
                 .append("|---|---|---|---|---|---|---|---|\n");
         // warm-up (not reported): the service's JIT and the API server's caches, both paths
         run(cluster, client, Math.min(n, 300), 8, true, "warm1");
         run(cluster, client, Math.min(n, 300), 8, false, "warm2");
+        List<double[]> summary = new ArrayList<>();
         for (int c : concurrency) {
             for (int round = 1; round <= rounds; round++) {
+                String load = BenchCluster.loadAverage();
                 cluster.resetAdmissionMetrics();
-                double with = run(cluster, client, n, c, true, "w" + c + "r" + round);
+                Run with = run(cluster, client, n, c, true, "w" + c + "r" + round);
                 double[] q = cluster.admissionQuantiles("mutate-pod");
-                double without = run(cluster, client, n, c, false, "n" + c + "r" + round);
-                String line = String.format(Locale.ROOT, "| %d | %d | %.1f | %.1f | %.2f | %.1f s | %.1f ms | %.1f ms |%n",
-                        c, round, with, without, with / without, 1000 / with, q[0], q[1]);
+                Run without = run(cluster, client, n, c, false, "n" + c + "r" + round);
+                String line = String.format(Locale.ROOT,
+                        "| %d | %d | %.1f | %.1f | %.2f | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %s |%n",
+                        c, round, with.podsPerSecond(), without.podsPerSecond(),
+                        with.podsPerSecond() / without.podsPerSecond(), with.clientP50(), with.clientP99(),
+                        without.clientP50(), without.clientP99(), q[0], q[1], load);
+                BenchCluster.Sample w = with.cost();
+                BenchCluster.Sample o = without.cost();
+                String cost = String.format(Locale.ROOT,
+                        "| %d | %d | %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | %,.0f / %,.0f B | %.1f | %.2f |%n", c, round,
+                        with.perPodMs(w.serviceCpu()), with.perPodMs(w.apiserverCpu()),
+                        without.perPodMs(o.apiserverCpu()), with.perPodMs(w.etcdCpu()), without.perPodMs(o.etcdCpu()),
+                        w.etcdWalBytes() / n, o.etcdWalBytes() / n, w.watchEvents() / n, w.ledgerWrites() / n);
                 System.out.print(line);
+                System.out.print(cost);
                 report.append(line);
+                costs.append(cost);
+                summary.add(new double[] { c, with.perPodMs(w.serviceCpu()),
+                        with.podsPerSecond() / without.podsPerSecond(), q[1], w.etcdWalBytes() / n });
             }
+        }
+        report.append(costs).append("\n## Ranges over the rounds\n\n");
+        for (int c : concurrency) {
+            List<double[]> at = summary.stream().filter(r -> r[0] == c).toList();
+            report.append(String.format(Locale.ROOT, "- concurrency %d: service CPU %s ms per pod (target <= 1), "
+                    + "throughput ratio %s (target >= 0.7), admission p99 %s ms (target <= 50), etcd WAL %s B per pod%n",
+                    c, range(at, 1, "%.2f"), range(at, 2, "%.2f"), range(at, 3, "%.1f"), range(at, 4, "%,.0f")));
         }
         report.append("\nRSS and CPU of the service after the run: ").append(cluster.serviceUsage()).append("\n");
         BenchMain.writeReport("pod-admission-n" + n + "-c"
-                + String.join("-", concurrency.stream().map(String::valueOf).toList()), report);
+                + String.join("-", concurrency.stream().map(String::valueOf).toList())
+                + (label.isEmpty() ? "" : "-" + label), report);
         client.close();
         cluster.stop();
     }
 
-    static double run(BenchCluster cluster, KubernetesClient client, int n, int c, boolean webhook, String tag)
+    static Run run(BenchCluster cluster, KubernetesClient client, int n, int c, boolean webhook, String tag)
             throws Exception {
         String ns = "bench-" + tag;
         String pool = "bench-" + tag;
         cluster.preparePool(pool, n);
         cluster.namespace(ns, pool);
         cluster.podWebhook(webhook);
+        List<String[]> work = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            work.add(new String[] { ns, "p" + i });
+        }
+        BenchCluster.Sample before = cluster.sample();
+        Created created = createAll(client, work, c, tag);
+        cluster.deleteNamespace(ns);
+        cluster.awaitReleased(pool, ns, 600_000);
+        BenchCluster.Sample cost = cluster.sample().minus(before);
+        return new Run(n / created.seconds(), created.quantile(0.5), created.quantile(0.99), cost, n);
+    }
+
+    /** Wall time of a batch of creates and each create's latency (ms, sorted). */
+    record Created(double seconds, double[] latencies) {
+        double quantile(double q) {
+            return latencies[(int) Math.floor(q * (latencies.length - 1))];
+        }
+    }
+
+    /** Creates a minimal pod for each (namespace, name) at concurrency c; any failure fails the run. */
+    static Created createAll(KubernetesClient client, List<String[]> work, int c, String tag) throws Exception {
         ExecutorService ex = Executors.newFixedThreadPool(c);
         AtomicInteger failed = new AtomicInteger();
+        double[] lat = new double[work.size()];
         long t0 = System.nanoTime();
         List<Future<?>> fs = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int k = i;
+        for (int k = 0; k < work.size(); k++) {
+            int j = k;
             fs.add(ex.submit(() -> {
-                Pod p = new PodBuilder().withNewMetadata().withName("p" + k).withNamespace(ns).endMetadata()
+                String[] w = work.get(j);
+                Pod p = new PodBuilder().withNewMetadata().withName(w[1]).withNamespace(w[0]).endMetadata()
                         .withNewSpec().addNewContainer().withName("c").withImage("nginx").endContainer().endSpec()
                         .build();
+                long s = System.nanoTime();
                 try {
-                    client.pods().inNamespace(ns).resource(p).create();
+                    client.pods().inNamespace(w[0]).resource(p).create();
                 } catch (RuntimeException e) {
                     if (failed.incrementAndGet() <= 3) {
                         System.err.println("create failed: " + e.getMessage());
                     }
                 }
+                lat[j] = (System.nanoTime() - s) / 1e6;
             }));
         }
         for (Future<?> f : fs) {
@@ -109,10 +173,16 @@ public final class PodAdmissionBench {
         double secs = (System.nanoTime() - t0) / 1e9;
         ex.shutdown();
         if (failed.get() > 0) {
-            throw new IllegalStateException(failed.get() + " of " + n + " pod creates failed in " + tag);
+            throw new IllegalStateException(failed.get() + " of " + work.size() + " pod creates failed in " + tag);
         }
-        cluster.deleteNamespace(ns);
-        return n / secs;
+        java.util.Arrays.sort(lat);
+        return new Created(secs, lat);
+    }
+
+    static String range(List<double[]> rows, int col, String fmt) {
+        double lo = rows.stream().mapToDouble(r -> r[col]).min().orElse(Double.NaN);
+        double hi = rows.stream().mapToDouble(r -> r[col]).max().orElse(Double.NaN);
+        return String.format(Locale.ROOT, fmt, lo) + "–" + String.format(Locale.ROOT, fmt, hi);
     }
 
     static int positive(String s, String what) {

@@ -52,9 +52,10 @@ public final class PoolSizeBench {
         StringBuilder report = new StringBuilder("# Reservation latency and pool object size by pool size\n\n")
                 .append("Date ").append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, Kubernetes v1.36.3, 1 Spinneret instance; ").append(pods)
-                .append(" pods created one at a time per point (after a 20-pod warm-up)\n\n")
-                .append("| pool | allocated before | pool JSON before | pool JSON after | admission p50 | admission p99 | wall per pod (median) |\n")
-                .append("|---|---|---|---|---|---|---|\n");
+                .append(" pods created one at a time per point (after a 20-pod warm-up); CPU per pod from /proc ")
+                .append("deltas over those pods (reservation only: the pods are deleted after the point)\n\n")
+                .append("| pool | allocated before | pool JSON before | pool JSON after | admission p50 | admission p99 | wall per pod (median) | service CPU per pod | apiserver CPU per pod | etcd WAL bytes per pod | load avg |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         int k = 0;
         for (String label : shapes) {
             int point = 0;
@@ -72,12 +73,18 @@ public final class PoolSizeBench {
                 cluster.namespace(ns, pool, shape.cidr().contains(":"));
                 createPods(client, ns, 20, "warm");
                 cluster.resetAdmissionMetrics();
+                String load = BenchCluster.loadAverage();
+                BenchCluster.Sample t0 = cluster.sample();
                 List<Double> wall = createPods(client, ns, pods, "p");
+                BenchCluster.Sample cost = cluster.sample().minus(t0);
                 double[] q = cluster.admissionQuantiles("mutate-pod");
                 long after = jsonSize(cluster, pool);
                 Collections.sort(wall);
-                String line = String.format(Locale.ROOT, "| %s | %,d | %,d B | %,d B | %.1f ms | %.1f ms | %.1f ms |%n",
-                        shape.label(), fill, before, after, q[0], q[1], wall.get(wall.size() / 2));
+                String line = String.format(Locale.ROOT,
+                        "| %s | %,d | %,d B | %,d B | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %,.0f B | %s |%n",
+                        shape.label(), fill, before, after, q[0], q[1], wall.get(wall.size() / 2),
+                        cost.serviceCpu() * 1000 / pods, cost.apiserverCpu() * 1000 / pods,
+                        cost.etcdWalBytes() / pods, load);
                 System.out.print(line);
                 report.append(line);
                 cluster.deleteNamespace(ns);

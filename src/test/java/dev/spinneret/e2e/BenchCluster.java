@@ -148,6 +148,141 @@ public final class BenchCluster {
         return sum;
     }
 
+    /**
+     * Cumulative counters at one instant: CPU seconds (user + system, /proc/&lt;pid&gt;/stat) of the Spinneret JVMs,
+     * kube-apiserver and etcd; bytes etcd appended to its write-ahead log; informer events the Spinneret replicas
+     * received. Two samples taken around a piece of work give its cost.
+     */
+    public record Sample(double serviceCpu, double apiserverCpu, double etcdCpu, double etcdWalBytes,
+            double watchEvents, double ledgerWrites, long nanos) {
+        public Sample minus(Sample before) {
+            return new Sample(serviceCpu - before.serviceCpu, apiserverCpu - before.apiserverCpu,
+                    etcdCpu - before.etcdCpu, etcdWalBytes - before.etcdWalBytes, watchEvents - before.watchEvents,
+                    ledgerWrites - before.ledgerWrites, nanos - before.nanos);
+        }
+    }
+
+    public Sample sample() {
+        double service = 0;
+        for (String pid : servicePids()) {
+            service += cpuSeconds(pid);
+        }
+        double wal = metric(http(env.get("ETCD_URL") + "/metrics"), "etcd_disk_wal_write_bytes_total", null);
+        double events = 0;
+        double writes = 0;
+        for (String body : serviceMetrics()) {
+            events += metric(body, "spinneret_watch_events_total", null);
+            writes += metric(body, "spinneret_ledger_writes_total", null);
+        }
+        return new Sample(service, cpuSeconds(env.get("APISERVER_PID")), cpuSeconds(env.get("ETCD_PID")), wal,
+                events, writes, System.nanoTime());
+    }
+
+    /** The Spinneret JVMs (the round-robin proxy in front of several replicas is not the service). */
+    public List<String> servicePids() {
+        List<String> out = new java.util.ArrayList<>();
+        for (String pid : svc.get("SPINNERET_PIDS").trim().split(" ")) {
+            try {
+                if (Files.readString(Path.of("/proc/" + pid + "/comm")).trim().equals("java")) {
+                    out.add(pid);
+                }
+            } catch (java.io.IOException e) {
+                // gone
+            }
+        }
+        return out;
+    }
+
+    static double cpuSeconds(String pid) {
+        try {
+            String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
+            return (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) / 100.0;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read /proc/" + pid + "/stat: " + e.getMessage(), e);
+        }
+    }
+
+    /** Sum of a Prometheus metric's samples (optionally only those whose labels contain {@code labelPart}). */
+    public static double metric(String body, String name, String labelPart) {
+        double sum = 0;
+        for (String line : body.split("\n")) {
+            if (!line.startsWith(name) || line.length() == name.length()
+                    || (line.charAt(name.length()) != ' ' && line.charAt(name.length()) != '{')) {
+                continue;
+            }
+            if (labelPart != null && !line.contains(labelPart)) {
+                continue;
+            }
+            sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return sum;
+    }
+
+    /** The service replicas' metrics pages. */
+    public List<String> serviceMetrics() {
+        List<String> out = new java.util.ArrayList<>();
+        for (String port : svc.get("SPINNERET_HTTP_PORTS").split(" ")) {
+            out.add(http("http://127.0.0.1:" + port + "/q/metrics"));
+        }
+        return out;
+    }
+
+    /** Current RSS and peak RSS (MiB) of each Spinneret JVM. */
+    public List<long[]> serviceRss() {
+        List<long[]> out = new java.util.ArrayList<>();
+        for (String pid : servicePids()) {
+            try {
+                String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+                Matcher now = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
+                Matcher peak = Pattern.compile("VmHWM:\\s+(\\d+) kB").matcher(status);
+                out.add(new long[] { now.find() ? Long.parseLong(now.group(1)) / 1024 : -1,
+                        peak.find() ? Long.parseLong(peak.group(1)) / 1024 : -1 });
+            } catch (java.io.IOException e) {
+                out.add(new long[] { -1, -1 });
+            }
+        }
+        return out;
+    }
+
+    /** Waits until a pool's ledger is empty (every reservation released) and the namespace is gone. */
+    public void awaitReleased(String pool, String ns, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            String count = kubectl(null, "get", "spiderippool", pool, "-o",
+                    "jsonpath={.status.allocatedIPCount}").out().trim();
+            boolean nsGone = kubectl(null, "get", "namespace", ns, "--ignore-not-found", "-o", "name").out().isBlank();
+            if ((count.isEmpty() || count.equals("0")) && nsGone) {
+                return;
+            }
+            sleep(250);
+        }
+        throw new IllegalStateException("pool " + pool + " still holds reservations (or namespace " + ns
+                + " still exists) after " + timeoutMs + " ms");
+    }
+
+    /** Waits until a pool's ledger is empty. */
+    public void awaitPoolEmpty(String pool, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            String count = kubectl(null, "get", "spiderippool", pool, "-o",
+                    "jsonpath={.status.allocatedIPCount}").out().trim();
+            if (count.isEmpty() || count.equals("0")) {
+                return;
+            }
+            sleep(250);
+        }
+        throw new IllegalStateException("pool " + pool + " still holds reservations after " + timeoutMs + " ms");
+    }
+
+    /** 1-minute load average of the machine (other engineers' builds share it). */
+    public static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
     /** Peak RSS and CPU seconds of the service processes, from /proc. */
     public String serviceUsage() {
         StringBuilder sb = new StringBuilder();
@@ -167,12 +302,13 @@ public final class BenchCluster {
         return sb.toString();
     }
 
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+
     static String http(String url) {
         try {
-            // HTTP/1.1: the JDK client's h2c upgrade misreads a large plain-HTTP answer from Vert.x ("Frame type(32)
-            // length(6621731) exceeds MAX_FRAME_SIZE" on /q/metrics)
-            return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-                    HttpRequest.newBuilder(URI.create(url)).build(),
+            // HTTP/1.1 and a deadline: a default client's h2c upgrade attempt once hung a benchmark for 20 minutes
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(java.time.Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } catch (Exception e) {
             throw new IllegalStateException("GET " + url + ": " + e.getMessage(), e);
