@@ -8,9 +8,11 @@
 #                                                              puts target/quarkus-app on jre17 under /deployments
 #   spinneret-cni.tar  localhost/spinneret/spinneret-cni:dev  the CNI installer: busybox + the plugin distribution
 #                                                              ($SPINNERET_CNI_DIST) + src/main/cni/install.sh
+#   kubectl.tar        localhost/spinneret/kubectl:dev        busybox + the kubectl of build-binaries.sh (the chart's
+#                                                              default-pool Job)
 # Each tar holds an OCI layout (ctr images import) and a manifest.json (docker load, Jib's tar:// base images).
 #
-#   build-images.sh [image...]     default: all five; stdout: ONLY the output dir (last line)
+#   build-images.sh [image...]     default: all six; stdout: ONLY the output dir (last line)
 #
 # Env:
 #   SPINNERET_CACHE       cache root (default ~/.cache/spinneret); images go to $SPINNERET_CACHE/images/
@@ -159,8 +161,20 @@ build_cni() {
   done_image spinneret-cni "$key" $((SECONDS - t))
 }
 
+build_kubectl() {
+  local t=$SECONDS key kubectl
+  kubectl="$("$ROOT/integration-tests/scripts/build-binaries.sh" | tail -1)/kubectl" || die "no kubectl"
+  key="$(sha256sum "$kubectl" | cut -c1-16) $(cat "$OUT/busybox.key")"
+  fresh kubectl "$key" && return 0
+  busybox_tree "$WORK/kubectl"
+  install -m 0755 "$kubectl" "$WORK/kubectl/bin/kubectl"
+  "$OCITAR" -o "$OUT/kubectl.tar" -ref localhost/spinneret/kubectl:dev -layer "$WORK/kubectl" \
+    -env PATH=/usr/sbin:/usr/bin:/sbin:/bin -entrypoint '["/bin/kubectl"]'
+  done_image kubectl "$key" $((SECONDS - t))
+}
+
 wanted=("$@")
-((${#wanted[@]})) || wanted=(pause busybox jre17 spinneret spinneret-cni)
+((${#wanted[@]})) || wanted=(pause busybox jre17 spinneret spinneret-cni kubectl)
 for w in "${wanted[@]}"; do
   case "$w" in
     pause) build_pause ;;
@@ -168,7 +182,8 @@ for w in "${wanted[@]}"; do
     jre17) build_jre ;;
     spinneret) [[ -f "$OUT/jre17.key" ]] || build_jre; build_spinneret ;;
     spinneret-cni) [[ -f "$OUT/busybox.key" ]] || build_busybox; build_cni ;;
-    *) die "unknown image $w (pause busybox jre17 spinneret spinneret-cni)" ;;
+    kubectl) [[ -f "$OUT/busybox.key" ]] || build_busybox; build_kubectl ;;
+    *) die "unknown image $w (pause busybox jre17 spinneret spinneret-cni kubectl)" ;;
   esac
 done
 echo "$OUT"
