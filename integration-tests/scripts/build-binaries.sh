@@ -5,7 +5,7 @@
 #   etcd                                              (from integration-tests/etcd-bin)
 #   helm                                              (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)
 #
-# Output dir: ${SPINNERET_CACHE:-$HOME/.cache/spinneret}/bin/k8s-<k8sver>-etcd-<etcdver>-helm-<helmver>/
+# Output dir: ${SPINNERET_CACHE:-$HOME/.cache/spinneret}/bin/k8s-<k8sver>-etcd-<etcdver>-helm-<helmver>-<go.mod/sum hash>/
 # A stamp file (.stamp) written last records a successful build; a dir with a matching stamp is reused.
 #
 # Env:
@@ -70,10 +70,12 @@ K8S_MINOR="$(echo "$K8S_VERSION" | cut -d. -f2)"
 GO_VERSION="$(go env GOVERSION)"
 
 CACHE="${SPINNERET_CACHE:-$HOME/.cache/spinneret}"
-KEY="k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}"
+gosum_hash() { cat "$K8S_MOD/go.mod" "$K8S_MOD/go.sum" "$ETCD_MOD/go.mod" "$ETCD_MOD/go.sum" | sha256sum | cut -c1-16; }
+# the module files are part of the key: checkouts whose tool lists differ (branches, worktrees) each keep their own
+# directory instead of replacing each other's binaries
+KEY="k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}-$(gosum_hash | cut -c1-8)"
 OUT="$CACHE/bin/$KEY"
 STAMP="$OUT/.stamp"
-gosum_hash() { cat "$K8S_MOD/go.mod" "$K8S_MOD/go.sum" "$ETCD_MOD/go.mod" "$ETCD_MOD/go.sum" | sha256sum | cut -c1-16; }
 STAMP_CONTENT="k8s=$K8S_VERSION etcd=$ETCD_VERSION helm=$HELM_VERSION go=$GO_VERSION mods=$(gosum_hash)"
 
 if [[ "${SPINNERET_FORCE_BUILD:-0}" != 1 && -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_CONTENT" ]] && check_bins "$OUT" >/dev/null; then

@@ -20,7 +20,6 @@ import java.util.function.BooleanSupplier;
 public final class NodeCluster {
     static final Path DIR = RealCluster.ROOT.resolve("target/e2e-nodes");
     static final String NS = "spinneret-system";
-    static final String SERVICE_LABEL = "app.kubernetes.io/name=spinneret,app.kubernetes.io/component!=cni";
     private static NodeCluster instance;
 
     final Map<String, String> env;
