@@ -5,9 +5,13 @@
 #   iproute2                      ip netns / veth for CNI tests
 #   containernetworking-plugins   reference CNI plugins (bridge, host-local, ...) in /usr/lib/cni
 #   python3                       free-port picking and small helpers
+#   containerd runc iptables      the real nodes of node.sh (each node's containerd; kube-proxy's iptables mode)
+#   busybox-static gcc libc6-dev  the images of integration-tests/images (workload/installer base, static pause)
+#   openjdk-17-jdk-headless       jlink + jmods for the Java 17 base image of the service image
 set -euo pipefail
 
-PKGS=(openssl iproute2 containernetworking-plugins python3 curl)
+PKGS=(openssl iproute2 containernetworking-plugins python3 curl containerd runc iptables busybox-static gcc libc6-dev
+  openjdk-17-jdk-headless)
 
 log() { printf '[install-ci-deps] %s\n' "$*" >&2; }
 

@@ -74,6 +74,7 @@ launch() { # name logfile cmd... (records "name pid")
   local name="$1" logf="$2"; shift 2
   setsid "$@" </dev/null >>"$logf" 2>&1 &
   local pid=$!
+  [[ "$name" != *@* ]] || into_node_cgroup "${name#*@}" "$pid"
   echo "$name $pid" >>"$DIR/pids"
   log "started $name (pid $pid), log $logf"
 }
@@ -161,15 +162,26 @@ remove_cgroups() { # name: the subtree in every hierarchy, deepest first
   done
 }
 
-make_cgroups() { # name: kubelet's --cgroup-root must exist in every v1 hierarchy
-  local h
+make_cgroups() { # name: kubelet's --cgroup-root must exist in every hierarchy; <name>/system holds the node's daemons
+  local h sub
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
     [[ -f "$h/cgroup.procs" ]] || continue
-    mkdir -p "$h$1"
-    if [[ -f "$h/cpuset.cpus" ]]; then
-      cat "$h/cpuset.cpus" >"$h$1/cpuset.cpus"
-      cat "$h/cpuset.mems" >"$h$1/cpuset.mems"
-    fi
+    for sub in "$1" "$1/system"; do
+      mkdir -p "$h$sub"
+      if [[ -f "$h/cpuset.cpus" ]]; then
+        cat "$h/cpuset.cpus" >"$h$sub/cpuset.cpus"
+        cat "$h/cpuset.mems" >"$h$sub/cpuset.mems"
+      fi
+    done
+  done
+}
+
+# a node's kubelet, containerd (with the shims and CNI plugins it starts) and kube-proxy count against the node's
+# cgroup, beside its pods: cpuacct.usage of spn<id>-<node> is all the CPU the node spent
+into_node_cgroup() { # node pid
+  local h
+  for h in /sys/fs/cgroup/*/spn"$ID-$1"/system/; do
+    echo "$2" >"$h/cgroup.procs" 2>/dev/null || true
   done
 }
 
