@@ -274,7 +274,7 @@ write_cni_conf() { # node ipam
       ipam_json="{\"type\": \"host-local\", \"ranges\": [[{\"subnet\": \"$POD_CIDR\", \"rangeStart\": \"$base.24$i.1\", \"rangeEnd\": \"$base.24$i.254\"}]], \"dataDir\": \"/var/lib/cni/networks\"}" ;;
     *) die "unknown ipam $ipam (spinneret, host-local)" ;;
   esac
-  cat >"$d/cni-conf/.10-pods.conflist.new" <<EOF
+  cat >"$d/fs/etc/cni/net.d/.10-pods.conflist.new" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "pods",
@@ -285,7 +285,7 @@ write_cni_conf() { # node ipam
   ]
 }
 EOF
-  mv -f "$d/cni-conf/.10-pods.conflist.new" "$d/cni-conf/10-pods.conflist"
+  mv -f "$d/fs/etc/cni/net.d/.10-pods.conflist.new" "$d/fs/etc/cni/net.d/10-pods.conflist"
   echo "$ipam" >"$d/ipam"
 }
 
@@ -487,9 +487,14 @@ do_start() {
 
   # shellcheck disable=SC2206
   local images=("$IMG/pause.tar" "$IMG/busybox.tar" ${SPINNERET_NODE_IMAGES:-})
+  local importers=()
   for n in "${NODES[@]}"; do
     start_containerd "$n"
-    import_images "$n" "${images[@]}"
+    import_images "$n" "${images[@]}" &
+    importers+=($!)
+  done
+  for n in "${importers[@]}"; do wait "$n" || die "importing images failed"; done
+  for n in "${NODES[@]}"; do
     start_kubelet "$n"
     launch "kube-proxy@$n" "$DIR/nodes/$n/kube-proxy.log" nsenter --net="/run/netns/$(ns_name "$n")" \
       --mount="$(mnt_file "$n")" -- "$BIN/kube-proxy" --config="$DIR/nodes/$n/kube-proxy.yaml" --v=1
