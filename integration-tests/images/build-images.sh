@@ -16,8 +16,9 @@
 #
 # Env:
 #   SPINNERET_CACHE       cache root (default ~/.cache/spinneret); images go to $SPINNERET_CACHE/images/
-#   SPINNERET_CNI_DIST    plugin distribution copied into the installer image at /opt/spinneret-cni
-#                         (default target/cni-dist; built with src/main/cni/build-dist.sh --no-archive if absent)
+#   SPINNERET_CNI_DIST    plugin distribution copied into the installer image at /opt/spinneret-cni (default
+#                         target/cni, built by src/main/cni/build.sh, for the Go plugin; target/cni-dist, built
+#                         by src/main/cni/build-dist.sh --no-archive, for the Java one); the one path to change
 #   SPINNERET_JDK17       JDK with jlink and jmods for the base image (default /usr/lib/jvm/java-17-openjdk-amd64)
 # Needs: go, gcc (static libc), busybox-static, a JDK 17 with jmods, mvn; target/quarkus-app for the service image
 # (mvn -B package -DskipTests). An image whose inputs did not change is not rebuilt (inputs hash in <name>.key).
@@ -28,7 +29,12 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${SPINNERET_CACHE:-$HOME/.cache/spinneret}"
 OUT="$CACHE/images"
 JDK17="${SPINNERET_JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}"
-CNI_DIST="${SPINNERET_CNI_DIST:-$ROOT/target/cni-dist}"
+# the plugin: the Go binary of src/main/cni/build.sh (target/cni/) where that script exists, else the Java dist
+if [[ -x "$ROOT/src/main/cni/build.sh" ]]; then
+  CNI_DIST="${SPINNERET_CNI_DIST:-$ROOT/target/cni}"
+else
+  CNI_DIST="${SPINNERET_CNI_DIST:-$ROOT/target/cni-dist}"
+fi
 
 log() { printf '[build-images] %s\n' "$*" >&2; }
 die() { printf '[build-images] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -145,9 +151,15 @@ build_cni() {
   local t=$SECONDS key
   if [[ ! -x "$CNI_DIST/spinneret" ]]; then
     [[ -z "${SPINNERET_CNI_DIST:-}" ]] || die "SPINNERET_CNI_DIST=$CNI_DIST has no executable 'spinneret'"
-    log "no plugin distribution in $CNI_DIST: building it (src/main/cni/build-dist.sh --no-archive --skip-mvn)"
-    [[ -f "$ROOT/target/spinneret-cni.jar" ]] || die "no target/spinneret-cni.jar: run 'mvn -B package -DskipTests' first"
-    "$ROOT/src/main/cni/build-dist.sh" --no-archive --skip-mvn --out "$CNI_DIST" >&2 || die "build-dist.sh failed"
+    if [[ -x "$ROOT/src/main/cni/build.sh" ]]; then
+      log "no plugin in $CNI_DIST: building it (src/main/cni/build.sh)"
+      "$ROOT/src/main/cni/build.sh" >&2 || die "src/main/cni/build.sh failed"
+      [[ -x "$CNI_DIST/spinneret" ]] || die "src/main/cni/build.sh did not write $CNI_DIST/spinneret"
+    else
+      log "no plugin distribution in $CNI_DIST: building it (src/main/cni/build-dist.sh --no-archive --skip-mvn)"
+      [[ -f "$ROOT/target/spinneret-cni.jar" ]] || die "no target/spinneret-cni.jar: run 'mvn -B package -DskipTests' first"
+      "$ROOT/src/main/cni/build-dist.sh" --no-archive --skip-mvn --out "$CNI_DIST" >&2 || die "build-dist.sh failed"
+    fi
   fi
   key="$(tree_hash "$CNI_DIST") $(sha256sum "$ROOT/src/main/cni/install.sh" | cut -c1-16) $(cat "$OUT/busybox.key")"
   fresh spinneret-cni "$key" && return 0
