@@ -43,7 +43,7 @@ public final class NodeCluster {
             c.helm("install", "spinneret", RealCluster.ROOT.resolve("helm/spinneret").toString(), "-n", NS,
                     "--create-namespace", "-f", RealCluster.SCRIPTS.resolve("local-nodes-values.yaml").toString(),
                     "--set", "controller.gc.interval=5s", "--set", "controller.gc.orphanTTL=10s",
-                    "--wait", "--timeout", "5m").ok();
+                    "--wait", "--timeout", "8m").ok();
             c.kubectl("-n", NS, "rollout", "status", "ds/spinneret-cni", "--timeout=180s").ok();
             instance = c;
         }
