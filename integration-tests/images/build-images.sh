@@ -19,6 +19,7 @@
 #   SPINNERET_CNI_DIST    plugin distribution copied into the installer image at /opt/spinneret-cni (default
 #                         target/cni, built by src/main/cni/build.sh, for the Go plugin; target/cni-dist, built
 #                         by src/main/cni/build-dist.sh --no-archive, for the Java one); the one path to change
+#   SPINNERET_CNI_INSTALLER  the installer script of that image (default src/main/cni/install.sh)
 #   SPINNERET_JDK17       JDK with jlink and jmods for the base image (default /usr/lib/jvm/java-17-openjdk-amd64)
 # Needs: go, gcc (static libc), busybox-static, a JDK 17 with jmods, mvn; target/quarkus-app for the service image
 # (mvn -B package -DskipTests). An image whose inputs did not change is not rebuilt (inputs hash in <name>.key).
@@ -35,6 +36,7 @@ if [[ -x "$ROOT/src/main/cni/build.sh" ]]; then
 else
   CNI_DIST="${SPINNERET_CNI_DIST:-$ROOT/target/cni-dist}"
 fi
+CNI_INSTALLER="${SPINNERET_CNI_INSTALLER:-$ROOT/src/main/cni/install.sh}"
 
 log() { printf '[build-images] %s\n' "$*" >&2; }
 die() { printf '[build-images] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -161,11 +163,11 @@ build_cni() {
       "$ROOT/src/main/cni/build-dist.sh" --no-archive --skip-mvn --out "$CNI_DIST" >&2 || die "build-dist.sh failed"
     fi
   fi
-  key="$(tree_hash "$CNI_DIST") $(sha256sum "$ROOT/src/main/cni/install.sh" | cut -c1-16) $(cat "$OUT/busybox.key")"
+  key="$(tree_hash "$CNI_DIST") $(sha256sum "$CNI_INSTALLER" | cut -c1-16) $(cat "$OUT/busybox.key")"
   fresh spinneret-cni "$key" && return 0
   mkdir -p "$WORK/cni/opt"
   cp -a "$CNI_DIST" "$WORK/cni/opt/spinneret-cni"
-  install -m 0755 "$ROOT/src/main/cni/install.sh" "$WORK/cni/opt/spinneret-cni/install.sh"
+  install -m 0755 "$CNI_INSTALLER" "$WORK/cni/opt/spinneret-cni/install.sh"
   busybox_tree "$WORK/cni-base"
   "$OCITAR" -o "$OUT/spinneret-cni.tar" -ref localhost/spinneret/spinneret-cni:dev \
     -layer "$WORK/cni-base" -layer "$WORK/cni" -env PATH=/usr/sbin:/usr/bin:/sbin:/bin \

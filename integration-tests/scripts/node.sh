@@ -267,7 +267,8 @@ write_cni_conf() { # node ipam
   local n="$1" ipam="$2" i d="$DIR/nodes/$1" ipam_json
   i="$(node_index "$n")"
   case "$ipam" in
-    spinneret) ipam_json='{"type": "spinneret", "kubeconfig": "/etc/cni/net.d/spinneret.d/spinneret.kubeconfig", "log_file_path": "/var/log/spinneret/cni.log"}' ;;
+    # timeout_seconds: the whole ADD on a shared, loaded machine (the Java plugin starts a JVM per call)
+    spinneret) ipam_json='{"type": "spinneret", "kubeconfig": "/etc/cni/net.d/spinneret.d/spinneret.kubeconfig", "log_file_path": "/var/log/spinneret/cni.log", "timeout_seconds": 30}' ;;
     host-local)
       # per node: 10.244.24<i>.0/24 of the pod network, never used by the pools of the tests and the demo
       local base="${POD_CIDR%.*.*/*}"
