@@ -15,8 +15,13 @@ N="${1:-100}"
 ROUNDS="${2:-2}"
 DIR="${SPINNERET_BENCH_DIR:-$ROOT/target/bench-nodes}"
 [[ "$(id -u)" == 0 ]] || { echo "needs root (node.sh)" >&2; exit 1; }
-[[ -f target/quarkus-app/quarkus-run.jar && -f target/spinneret-cni.jar ]] || mvn -B -q package -DskipTests
-IMG="$(integration-tests/images/build-images.sh | tail -1)"
+# SPINNERET_IMAGES_DIR: use image tars built before (spinneret.tar, spinneret-cni.tar, kubectl.tar) as they are
+if [[ -n "${SPINNERET_IMAGES_DIR:-}" ]]; then
+  IMG="$SPINNERET_IMAGES_DIR"
+else
+  [[ -f target/quarkus-app/quarkus-run.jar && -f target/spinneret-cni.jar ]] || mvn -B -q package -DskipTests
+  IMG="$(integration-tests/images/build-images.sh | tail -1)"
+fi
 trap 'integration-tests/scripts/node.sh stop "$DIR" >/dev/null 2>&1 || integration-tests/scripts/node.sh stop "$DIR"' EXIT
 SPINNERET_NODE_IMAGES="$IMG/spinneret.tar $IMG/spinneret-cni.tar $IMG/kubectl.tar" \
   integration-tests/scripts/node.sh start "$DIR"

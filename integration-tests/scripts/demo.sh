@@ -198,8 +198,8 @@ read -r A A_IP <<<"$(pods_on node-a)"
 read -r B B_IP <<<"$(pods_on node-b)"
 if [[ -n "${A:-}" && -n "${B:-}" ]]; then
   k exec "$A" -- ping -c 3 -W 2 "$B_IP"
-  say "kubectl exec $A -- wget -S -O /dev/null http://$B_IP/   # busybox httpd: 404 for its empty document root"
-  "$KUBECTL" exec "$A" -- wget -S -O /dev/null -T 5 "http://$B_IP/" 2>&1 | grep -m1 'HTTP/' || true
+  say "kubectl exec $A -- sh -c \"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 $B_IP 80\"   # busybox httpd: 404, empty document root"
+  "$KUBECTL" exec "$A" -- sh -c "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 $B_IP 80" 2>&1 | grep -m1 'HTTP/' || true
 else
   echo "(the scheduler put every pod on one node this time: A=${A:-none} B=${B:-none}; no cross-node pair to ping)"
 fi
