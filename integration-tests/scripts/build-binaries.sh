@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Build (once) the binaries of a throwaway Kubernetes control plane:
 #   kube-apiserver, kube-controller-manager, kubectl  (from integration-tests/k8s-bins, k8s.io/kubernetes as a Go module)
+#   kubelet, kube-scheduler, kube-proxy               (same module; the local nodes of scripts/node.sh)
 #   etcd                                              (from integration-tests/etcd-bin)
 #   helm                                              (go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION)
 #
-# Output dir: ${SPINNERET_CACHE:-$HOME/.cache/spinneret}/bin/k8s-<k8sver>-etcd-<etcdver>-helm-<helmver>/
+# Output dir: ${SPINNERET_CACHE:-$HOME/.cache/spinneret}/bin/k8s-<k8sver>-etcd-<etcdver>-helm-<helmver>-<go.mod/sum hash>/
 # A stamp file (.stamp) written last records a successful build; a dir with a matching stamp is reused.
 #
 # Env:
 #   SPINNERET_K8S_BIN_DIR   use these binaries instead (nothing is built); must hold executable
-#                           kube-apiserver, kube-controller-manager, kubectl, etcd (helm optional)
+#                           kube-apiserver, kube-controller-manager, kubectl, etcd (helm optional; kubelet,
+#                           kube-scheduler, kube-proxy only for node.sh)
 #   SPINNERET_CACHE         cache root (default $HOME/.cache/spinneret)
 #   SPINNERET_HELM_VERSION  helm version to go-install (default v3.21.4); "none" skips helm
 #   SPINNERET_BUILD_TIMEOUT seconds allowed per go build/install (default 3600)
@@ -28,6 +30,7 @@ K8S_MOD="$IT_DIR/k8s-bins"
 ETCD_MOD="$IT_DIR/etcd-bin"
 
 REQUIRED_BINS=(kube-apiserver kube-controller-manager kubectl etcd)
+NODE_BINS=(kubelet kube-scheduler kube-proxy)
 
 check_bins() { # dir -> 0 if all required binaries are executable files
   local d="$1" b missing=()
@@ -67,10 +70,12 @@ K8S_MINOR="$(echo "$K8S_VERSION" | cut -d. -f2)"
 GO_VERSION="$(go env GOVERSION)"
 
 CACHE="${SPINNERET_CACHE:-$HOME/.cache/spinneret}"
-KEY="k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}"
+gosum_hash() { cat "$K8S_MOD/go.mod" "$K8S_MOD/go.sum" "$ETCD_MOD/go.mod" "$ETCD_MOD/go.sum" | sha256sum | cut -c1-16; }
+# the module files are part of the key: checkouts whose tool lists differ (branches, worktrees) each keep their own
+# directory instead of replacing each other's binaries
+KEY="k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}-$(gosum_hash | cut -c1-8)"
 OUT="$CACHE/bin/$KEY"
 STAMP="$OUT/.stamp"
-gosum_hash() { cat "$K8S_MOD/go.mod" "$K8S_MOD/go.sum" "$ETCD_MOD/go.mod" "$ETCD_MOD/go.sum" | sha256sum | cut -c1-16; }
 STAMP_CONTENT="k8s=$K8S_VERSION etcd=$ETCD_VERSION helm=$HELM_VERSION go=$GO_VERSION mods=$(gosum_hash)"
 
 if [[ "${SPINNERET_FORCE_BUILD:-0}" != 1 && -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_CONTENT" ]] && check_bins "$OUT" >/dev/null; then
@@ -122,11 +127,14 @@ VX+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/versi
 VX+=" -X k8s.io/component-base/version.gitTreeState=clean"
 VX+=" -X k8s.io/client-go/pkg/version.gitVersion=${K8S_VERSION}"
 VX+=" -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=${K8S_MINOR}"
-run_build "kube-apiserver kube-controller-manager kubectl $K8S_VERSION" "$K8S_MOD" \
+run_build "kube-apiserver kube-controller-manager kubectl kubelet kube-scheduler kube-proxy $K8S_VERSION" "$K8S_MOD" \
   go build -trimpath -pgo=off -ldflags "-s -w $VX" -o "$TMP/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kube-proxy
 
 run_build "etcd $ETCD_VERSION" "$ETCD_MOD" \
   go build -trimpath -pgo=off -ldflags "-s -w" -o "$TMP/etcd" go.etcd.io/etcd/server/v3
@@ -140,6 +148,7 @@ if [[ "$HELM_VERSION" != none ]]; then
   rm -rf "$HELM_WORK"
 fi
 
+REQUIRED_BINS+=("${NODE_BINS[@]}")
 missing_list="$(check_bins "$TMP")" || die "build finished but binaries are missing: $(echo "$missing_list" | xargs)"
 "$TMP/kube-apiserver" --version >&2 || die "$TMP/kube-apiserver does not run"
 

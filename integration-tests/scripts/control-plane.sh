@@ -13,6 +13,9 @@
 #   SPINNERET_API_PORT, SPINNERET_ETCD_PORT   fixed ports (default: random free ports)
 #   SPINNERET_KCM_CONTROLLERS  override kube-controller-manager --controllers
 #   SPINNERET_APISERVER_EXTRA_ARGS / SPINNERET_KCM_EXTRA_ARGS  extra flags (word-split)
+#   SPINNERET_APISERVER_ADDRESS  the one address kube-apiserver binds, advertises (the `kubernetes` Service's
+#                           endpoint), has in its certificate and is reached at (default 127.0.0.1; node.sh uses
+#                           its node bridge so that kubelets in their own network namespaces reach it)
 #
 # <dir> layout: pki/ (ca, apiserver, admin, sa keys), etcd-data/, logs/{etcd,kube-apiserver,kube-controller-manager}.log,
 #               admin.kubeconfig, env, pids, .spinneret-control-plane (marker)
@@ -130,8 +133,8 @@ EOF
 }
 
 # ------------------------------------------------------------------ PKI
-gen_pki() { # pkidir
-  local p="$1"
+gen_pki() { # pkidir [extra IP SAN]
+  local p="$1" extra_san="${2:+,IP:$2}"
   mkdir -p "$p"
   (
     cd "$p"
@@ -146,6 +149,7 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 EOF
+    [[ -z "$extra_san" ]] || sed -i "s/^subjectAltName=.*/&$extra_san/" apiserver.ext
     openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
       -extfile apiserver.ext -out apiserver.crt 2>/dev/null
@@ -272,9 +276,10 @@ do_start() {
   done
   log "ports: etcd=$ETCD_PORT etcd-peer=$ETCD_PEER_PORT apiserver=$API_PORT kcm=$KCM_PORT"
 
-  gen_pki "$dir/pki"
+  local API_ADDR="${SPINNERET_APISERVER_ADDRESS:-127.0.0.1}"
+  gen_pki "$dir/pki" "$([[ "$API_ADDR" == 127.0.0.1 ]] || echo "$API_ADDR")"
   local PKI="$dir/pki"
-  local API_URL="https://127.0.0.1:$API_PORT"
+  local API_URL="https://$API_ADDR:$API_PORT"
   write_kubeconfig "$dir/admin.kubeconfig" "$API_URL" "$PKI/ca.crt" "$PKI/admin.crt" "$PKI/admin.key"
 
   local TIMEOUT="${SPINNERET_CP_TIMEOUT:-90}"
@@ -297,7 +302,7 @@ do_start() {
   # shellcheck disable=SC2086
   launch kube-apiserver "$dir/logs/kube-apiserver.log" "$BIN/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+    --bind-address="$API_ADDR" --advertise-address="$API_ADDR" --secure-port="$API_PORT" \
     --cert-dir="$PKI" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" \
     --authorization-mode=RBAC \

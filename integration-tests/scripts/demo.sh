@@ -1,39 +1,61 @@
 #!/usr/bin/env bash
-# The main job: on a fresh machine, build (or reuse) the control-plane binaries and the service, start a throwaway
-# etcd + kube-apiserver + kube-controller-manager on 127.0.0.1, run Spinneret against it, and replay the seed
-# article's walkthrough (../shared/seed) with kubectl. Everything is torn down on exit or Ctrl-C.
+# The main job: on a fresh machine (root; Debian with Java 17, Maven, Go), build (or reuse) Kubernetes, the service
+# and its images, start a throwaway cluster with two real nodes (node.sh: control plane, kube-scheduler, kubelet +
+# containerd + kube-proxy on node-a and node-b), `helm install` Spinneret from helm/spinneret, and replay the seed
+# article's walkthrough (../shared/seed) with kubectl: pods Running with their pool's addresses on both nodes, pinging
+# each other across the nodes. Everything is torn down on exit or Ctrl-C.
 #   integration-tests/scripts/demo.sh            # SPINNERET_DEMO_KEEP=1 keeps it running until Ctrl-C
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-DIR="${SPINNERET_DEMO_DIR:-$ROOT/target/demo-control-plane}"
+DIR="${SPINNERET_DEMO_DIR:-$ROOT/target/demo-nodes}"
+NS=spinneret-system
+T0=$SECONDS
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+note() { printf '[demo] %s\n' "$*" >&2; }
 
 cleanup() {
-  "$HERE/spinneret-local.sh" stop-service "$DIR" >/dev/null 2>&1 || true
-  "$HERE/control-plane.sh" stop "$DIR" >/dev/null 2>&1 || true
+  trap - EXIT INT TERM
+  note "tearing down"
+  "$HERE/node.sh" stop "$DIR" >/dev/null 2>&1 || "$HERE/node.sh" stop "$DIR"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-if [[ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" ]]; then
-  echo "[demo] building the service (mvn -B -q package -DskipTests)" >&2
+[[ "$(id -u)" == 0 ]] || { echo "demo.sh needs root: it creates network namespaces, a bridge and cgroups (and removes them)" >&2; exit 1; }
+"$HERE/install-ci-deps.sh"
+if [[ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" || ! -f "$ROOT/target/spinneret-cni.jar" ]]; then
+  note "building the service (mvn -B -q package -DskipTests)"
   (cd "$ROOT" && mvn -B -q package -DskipTests)
 fi
+IMG="$("$ROOT/integration-tests/images/build-images.sh" | tail -1)"
 mkdir -p "$(dirname "$DIR")"
-"$HERE/control-plane.sh" start "$DIR"
-# a short GC interval so the demo shows the automatic pool shrinking and being reclaimed within seconds
-SPINNERET_GC_INTERVAL="${SPINNERET_GC_INTERVAL:-3s}" "$HERE/spinneret-local.sh" start "$DIR" 1
+SPINNERET_NODE_IMAGES="$IMG/spinneret.tar $IMG/spinneret-cni.tar $IMG/kubectl.tar" "$HERE/node.sh" start "$DIR"
 # shellcheck disable=SC1091
 source "$DIR/env"
+HELM="$BIN_DIR/helm"
 k() { say "kubectl $*"; "$KUBECTL" "$@"; }
 apply() { say "kubectl apply -f - <<EOF"; cat; echo "EOF"; }
+note "cluster up after $((SECONDS - T0)) s"
+
+say "kubectl get nodes -o wide"
+"$KUBECTL" get nodes -o wide
+# a short GC interval so the demo shows the automatic pool shrinking and being reclaimed within seconds
+say "helm install spinneret helm/spinneret -n $NS --create-namespace -f integration-tests/scripts/local-nodes-values.yaml --wait"
+"$HELM" install spinneret "$ROOT/helm/spinneret" -n "$NS" --create-namespace \
+  -f "$HERE/local-nodes-values.yaml" --set controller.gc.interval=3s --wait --timeout 5m
+"$KUBECTL" -n "$NS" rollout status ds/spinneret-cni --timeout=120s >/dev/null
+k -n "$NS" get po -o wide
+k get sp
 
 cat <<'MSG'
 
 == The seed's walkthrough: "Spiderpool: A new option for Calico's fixed application IP" ==
 A SpiderSubnet for the environment, an automatic pool that follows the nginx Deployment's replicas, a manually
 specified SpiderIPPool with an application that takes its fixed addresses from it, and the protection the article
-asks for: overlapping pools are refused.
+asks for: overlapping pools are refused. The nodes' pod network is the bridge plugin with Spinneret as its IPAM.
+(No registry here: the "nginx" pods run busybox's httpd from a locally built image.)
 MSG
 
 SUBNET='apiVersion: spiderpool.spidernet.io/v2beta1
@@ -45,64 +67,71 @@ spec:
   ips:
   - 10.244.100.0-10.244.200.1'
 echo "$SUBNET" | apply; echo "$SUBNET" | "$KUBECTL" apply -f -
-sleep 2
+sleep 1
 k get ss
 
-echo
-echo "== Automatically fix the IP pool for the application (annotation ipam.spidernet.io/subnet) =="
-AUTO='apiVersion: apps/v1
+deployment() { # name replicas annotations-yaml
+  cat <<EOF
+apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: nginx
+  name: $1
 spec:
-  replicas: 2
+  replicas: $2
   selector:
     matchLabels:
-      app: nginx
+      app: $1
   template:
     metadata:
       annotations:
-        ipam.spidernet.io/ippool-ip-number: "+3"
-        ipam.spidernet.io/subnet: |-
-          {
-            "ipv4": ["nginx-subnet-v4"]
-          }
+$3
       labels:
-        app: nginx
+        app: $1
     spec:
+      terminationGracePeriodSeconds: 2
       containers:
       - name: nginx
-        image: nginx
-        imagePullPolicy: IfNotPresent
+        image: localhost/spinneret/busybox:dev
+        imagePullPolicy: Never
+        command: ["httpd", "-f", "-p", "80"]
         ports:
         - name: http
           containerPort: 80
-          protocol: TCP'
-echo "$AUTO" | apply; echo "$AUTO" | "$KUBECTL" apply -f -
-wait_pods() { # label count
-  for _ in $(seq 1 60); do
-    n=$("$KUBECTL" get pods -l "app=$1" -o json | python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin)["items"] if "ipam.spidernet.io/reserved-ips" in p["metadata"].get("annotations",{})))')
-    [[ "$n" -ge "$2" ]] && break
+          protocol: TCP
+EOF
+}
+rollout() { "$KUBECTL" rollout status "deploy/$1" --timeout=180s >/dev/null; }
+running() { # label: wait until every pod of the app is Running and none is terminating
+  for _ in $(seq 1 120); do
+    [[ -z "$("$KUBECTL" get po -l "app=$1" -o jsonpath='{range .items[*]}{.status.phase}{.metadata.deletionTimestamp}{"\n"}{end}' | grep -v '^Running$')" ]] && return 0
     sleep 0.5
   done
 }
-show_pods() { # label
-  "$KUBECTL" get po -l "app=$1" -o json | python3 -c '
-import json, sys
-print("%-32s %-8s %-16s %s" % ("NAME", "STATUS", "IP", "POOL"))
-for p in json.load(sys.stdin)["items"]:
-    r = json.loads(p["metadata"]["annotations"]["ipam.spidernet.io/reserved-ips"])["interfaces"][0]
-    print("%-32s %-8s %-16s %s" % (p["metadata"]["name"], p["status"].get("phase", ""), r["ipv4"].split("/")[0], r["ipv4Pool"]))'
-}
-wait_pods nginx 2
-say "kubectl get po -o wide"; show_pods nginx
+
+echo
+echo "== Automatically fix the IP pool for the application (annotation ipam.spidernet.io/subnet) =="
+AUTO="$(deployment nginx 2 '        ipam.spidernet.io/ippool-ip-number: "+3"
+        ipam.spidernet.io/subnet: |-
+          {
+            "ipv4": ["nginx-subnet-v4"]
+          }')"
+echo "$AUTO" | apply; echo "$AUTO" | "$KUBECTL" apply -f -
+rollout nginx
+k get po -o wide
 k get sp
 AUTOPOOL=$("$KUBECTL" get sp -l ipam.spidernet.io/owner-application-name=nginx -o name | sed -n 1p)
 k get "$AUTOPOOL" -o jsonpath='{.spec.ips}'; echo
+
+echo
+echo "== Restart a pod: its replacement is Running with an address of the same pool =="
+victim=$("$KUBECTL" get pods -l app=nginx -o name | sed -n 1p)
+k delete "$victim"
+rollout nginx; running nginx
+k get po -o wide -l app=nginx
+
 k scale deploy nginx --replicas 3
-wait_pods nginx 3
-sleep 1
-say "kubectl get po -o wide"; show_pods nginx
+rollout nginx; running nginx
+k get po -o wide -l app=nginx
 k get sp
 
 echo
@@ -117,62 +146,20 @@ spec:
   ips:
   - 10.244.120.10-10.244.120.20'
 echo "$POOL" | apply; echo "$POOL" | "$KUBECTL" apply -f -
-
-DEPLOY='apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx-m
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: nginx-m
-  template:
-    metadata:
-      annotations:
-        ipam.spidernet.io/ippool: |-
+DEPLOY="$(deployment nginx-m 2 '        ipam.spidernet.io/ippool: |-
           {
             "ipv4": ["nginx-v4-ippool"]
-          }
-      labels:
-        app: nginx-m
-    spec:
-      containers:
-      - name: nginx
-        image: nginx
-        imagePullPolicy: IfNotPresent
-        ports:
-        - name: http
-          containerPort: 80
-          protocol: TCP'
+          }')"
 echo "$DEPLOY" | apply; echo "$DEPLOY" | "$KUBECTL" apply -f -
-wait_pods nginx-m 2
-echo
-echo "(no scheduler or kubelet here: pods stay Pending, but each already has its address, reserved at admission)"
-k get po -o custom-columns='NAME:.metadata.name,STATUS:.status.phase,IP:.metadata.annotations.ipam\.spidernet\.io/reserved-ips' -l app=nginx-m
-say "kubectl get po -o wide   # the reserved IP of each pod, as the article shows it"
-show_pods nginx-m
+rollout nginx-m
+k get po -o wide
 k get sp
 k get ss
 
 echo
-echo "== Restart a pod: its replacement gets an address from the same pool =="
-victim=$("$KUBECTL" get pods -l app=nginx-m -o name | sed -n 1p)
-k delete "$victim" --wait=false
-sleep 3
-"$KUBECTL" get po -l app=nginx-m -o json | python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["items"]:
-    r = json.loads(p["metadata"]["annotations"]["ipam.spidernet.io/reserved-ips"])["interfaces"][0]
-    print("%-32s %s" % (p["metadata"]["name"], r["ipv4"].split("/")[0]))'
-
-echo
 echo "== What is left in a pool, and who holds an address (README: Looking after pools) =="
 k get sp nginx-v4-ippool -o wide
-IP=$("$KUBECTL" get po -l app=nginx-m -o json | python3 -c '
-import json, sys
-p = json.load(sys.stdin)["items"][0]
-print(json.loads(p["metadata"]["annotations"]["ipam.spidernet.io/reserved-ips"])["interfaces"][0]["ipv4"].split("/")[0])')
+IP=$("$KUBECTL" get po -l app=nginx-m -o jsonpath='{.items[0].status.podIP}')
 WHO="kubectl get pods -A -o custom-columns='NAMESPACE:.metadata.namespace,NAME:.metadata.name,NODE:.spec.nodeName,RESERVED-IPS:.metadata.annotations.ipam\\.spidernet\\.io/reserved-ips' | grep -F '\"$IP/'"
 say "$WHO"
 PATH="$(dirname "$KUBECTL"):$PATH" bash -c "$WHO"
@@ -204,6 +191,19 @@ spec:
 echo "$BAD" | apply; echo "$BAD" | "$KUBECTL" apply -f - || true
 
 echo
+echo "== \"communicates normally across nodes\": a pod on node-a pings and fetches from a pod on node-b =="
+pods_on() { "$KUBECTL" get po -l 'app in (nginx,nginx-m)' --field-selector "spec.nodeName=$1,status.phase=Running" \
+  -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP}{"\n"}{end}' | sed -n 1p; }
+read -r A A_IP <<<"$(pods_on node-a)"
+read -r B B_IP <<<"$(pods_on node-b)"
+if [[ -n "${A:-}" && -n "${B:-}" ]]; then
+  k exec "$A" -- ping -c 3 -W 2 "$B_IP"
+  say "kubectl exec $A -- sh -c \"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 $B_IP 80\"   # busybox httpd: 404, empty document root"
+  "$KUBECTL" exec "$A" -- sh -c "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 $B_IP 80" 2>&1 | grep -m1 'HTTP/' || true
+else
+  echo "(the scheduler put every pod on one node this time: A=${A:-none} B=${B:-none}; no cross-node pair to ping)"
+fi
+
 echo
 echo "== Scale the automatic pool's application down and away: the pool shrinks, then returns to the subnet =="
 k scale deploy nginx --replicas 1
@@ -219,9 +219,9 @@ for _ in $(seq 1 60); do
 done
 k get sp
 k get ss
+note "walkthrough done after $((SECONDS - T0)) s"
 
 if [[ "${SPINNERET_DEMO_KEEP:-0}" == 1 ]]; then
-  echo; echo "control plane kept running: source $DIR/env; Ctrl-C to stop"
+  echo; echo "cluster kept running: source $DIR/env; Ctrl-C to stop"
   while true; do sleep 3600; done
 fi
-echo; echo "[demo] done; tearing down"

@@ -5,10 +5,14 @@
 #   iproute2                      ip netns / veth for CNI tests
 #   containernetworking-plugins   reference CNI plugins (bridge, host-local, ...) in /usr/lib/cni
 #   python3                       free-port picking and small helpers
-#   gcc libc6-dev                 cgo for `go test -race` of the CNI plugin (src/main/cni)
+#   containerd runc iptables      the real nodes of node.sh (each node's containerd; kube-proxy's iptables mode)
+#   busybox-static gcc libc6-dev  the images of integration-tests/images (workload/installer base, static pause);
+#                                 gcc/libc6-dev are also cgo for `go test -race` of the CNI plugin (src/main/cni)
+#   openjdk-17-jdk-headless       jlink + jmods for the Java 17 base image of the service image
 set -euo pipefail
 
-PKGS=(openssl iproute2 containernetworking-plugins python3 curl gcc libc6-dev)
+PKGS=(openssl iproute2 containernetworking-plugins python3 curl containerd runc iptables busybox-static gcc libc6-dev
+  openjdk-17-jdk-headless)
 
 log() { printf '[install-ci-deps] %s\n' "$*" >&2; }
 

@@ -1,0 +1,317 @@
+package dev.spinneret.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Pods that really run: kubelet → containerd → bridge plugin → Spinneret's CNI plugin on two nodes, Spinneret itself
+ * installed from its chart (integration-tests/CASES.md, "Real nodes"). Every pool lies inside the SpiderSubnet
+ * nodes-subnet (10.244.0.0/16, as in the seed), on node.sh's pod network.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealNodesIT {
+    /** Generous: on a shared 2-core CI machine every CNI ADD of the Java plugin starts a JVM. */
+    static final Duration RUNNING = Duration.ofSeconds(300);
+    static NodeCluster c;
+
+    @BeforeAll
+    static void up() {
+        c = NodeCluster.get();
+        c.kubectlApply(Yaml.subnet("nodes-subnet", "10.244.0.0/16", "10.244.100.0-10.244.200.1")).ok();
+    }
+
+    static void namespace(String ns) {
+        c.kubectl("create", "namespace", ns).ok();
+        NodeCluster.await("ServiceAccount " + ns + "/default", Duration.ofSeconds(60),
+                () -> c.kubectl("-n", ns, "get", "sa", "default").code() == 0);
+    }
+
+    /** A busybox workload (httpd on :80), spread over both nodes, with these pod-template annotations. */
+    static String workload(String kind, String ns, String name, int replicas, String... annotations) {
+        StringBuilder a = new StringBuilder();
+        for (String line : annotations) {
+            a.append("        ").append(line).append('\n');
+        }
+        return """
+                apiVersion: apps/v1
+                kind: %s
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  replicas: %d
+                %s  selector:
+                    matchLabels:
+                      app: %s
+                  template:
+                    metadata:
+                      labels:
+                        app: %s
+                      annotations:
+                %s    spec:
+                      terminationGracePeriodSeconds: 1
+                      topologySpreadConstraints:
+                      - maxSkew: 1
+                        topologyKey: kubernetes.io/hostname
+                        whenUnsatisfiable: ScheduleAnyway
+                        labelSelector:
+                          matchLabels:
+                            app: %s
+                      containers:
+                      - name: app
+                        image: localhost/spinneret/busybox:dev
+                        imagePullPolicy: Never
+                        command: ["httpd", "-f", "-p", "80"]
+                """.formatted(kind, name, ns, replicas,
+                kind.equals("StatefulSet") ? "  serviceName: " + name + "\n" : "", name, name, a, name);
+    }
+
+    static List<Pod> running(String ns, String app) {
+        return c.pods(ns, "app=" + app).stream().filter(NodeCluster::running).toList();
+    }
+
+    static List<Pod> awaitRunning(String ns, String app, int n) {
+        NodeCluster.await(n + " Running pods of " + ns + "/" + app, RUNNING, () -> {
+            List<Pod> all = c.pods(ns, "app=" + app);
+            return all.size() == n && all.stream().allMatch(NodeCluster::running);
+        });
+        return running(ns, app);
+    }
+
+    /** The address the kubelet reports is the one Spinneret reserved at admission. */
+    static void assertPodIpIsTheReservation(Pod p) {
+        String reserved = Pods.ipv4(p);
+        assertNotNull(reserved, p.getMetadata().getName() + " has no reservation");
+        assertEquals(reserved, p.getStatus().getPodIP(), p.getMetadata().getName());
+        assertEquals(reserved, p.getStatus().getPodIPs().get(0).getIp(), p.getMetadata().getName());
+    }
+
+    static String autoPool(String app) {
+        List<SpiderIPPool> pools = c.client().resources(SpiderIPPool.class)
+                .withLabel("ipam.spidernet.io/owner-application-name", app).list().getItems();
+        assertEquals(1, pools.size(), "one automatic pool for " + app);
+        return pools.get(0).getMetadata().getName();
+    }
+
+    static Map<String, String> ipsByName(List<Pod> pods) {
+        Map<String, String> m = new HashMap<>();
+        pods.forEach(p -> m.put(p.getMetadata().getName(), p.getStatus().getPodIP()));
+        return m;
+    }
+
+    @Test
+    @Order(1)
+    void deploymentWithAnAutomaticPoolRunsOnBothNodesAndPodsReachEachOther() {
+        namespace("nodes-dep");
+        c.kubectlApply(workload("Deployment", "nodes-dep", "web", 2, "ipam.spidernet.io/ippool-ip-number: \"+2\"",
+                "ipam.spidernet.io/subnet: '{\"interface\":\"eth0\",\"ipv4\":[\"nodes-subnet\"]}'")).ok();
+        List<Pod> pods = awaitRunning("nodes-dep", "web", 2);
+        String pool = autoPool("web");
+        pods.forEach(RealNodesIT::assertPodIpIsTheReservation);
+        pods.forEach(p -> assertEquals(pool, Pods.reservation(p).at("/interfaces/0/ipv4Pool").asText(),
+                p.getMetadata().getName() + " is served by " + pool));
+        Set<String> nodes = new HashSet<>();
+        pods.forEach(p -> nodes.add(p.getSpec().getNodeName()));
+        assertEquals(Set.of("node-a", "node-b"), nodes, "spread over both nodes");
+
+        // a pod on one node reaches the other across the nodes' link (ICMP and HTTP)
+        Pod a = pods.get(0);
+        Pod b = pods.get(1);
+        c.exec("nodes-dep", a.getMetadata().getName(), "ping", "-c", "2", "-W", "3", b.getStatus().getPodIP()).ok();
+        // TCP the other way: busybox httpd answers (404 for an empty document root). nc, not wget: the static
+        // busybox's wget crashes looking up the "http" service
+        RealCluster.Result http = c.exec("nodes-dep", b.getMetadata().getName(), "sh", "-c",
+                "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + a.getStatus().getPodIP() + " 80");
+        assertTrue(http.out().startsWith("HTTP/1."), "an HTTP answer across the nodes: " + http);
+
+        // a deleted pod comes back Running with an address of the same pool; scaling keeps the range
+        c.kubectl("-n", "nodes-dep", "delete", "pod", a.getMetadata().getName(), "--wait=false").ok();
+        c.kubectl("-n", "nodes-dep", "scale", "deploy", "web", "--replicas=3").ok();
+        List<Pod> after = awaitRunning("nodes-dep", "web", 3);
+        after.forEach(RealNodesIT::assertPodIpIsTheReservation);
+        after.forEach(p -> assertEquals(pool, Pods.reservation(p).at("/interfaces/0/ipv4Pool").asText(),
+                p.getMetadata().getName() + " is served by " + pool));
+        NodeCluster.await("the deleted pod's address back in " + pool, Duration.ofSeconds(60),
+                () -> Pods.allocated(c.client(), pool) == 3);
+        assertEquals(3, new HashSet<>(ipsByName(after).values()).size(), "distinct addresses");
+    }
+
+    @Test
+    @Order(2)
+    void statefulSetOrderedReadyKeepsEachOrdinalsAddress() {
+        namespace("nodes-sts");
+        c.kubectlApply(Yaml.pool("nodes-sts", "10.244.0.0/16", "10.244.130.1-10.244.130.10")).ok();
+        c.kubectlApply(workload("StatefulSet", "nodes-sts", "db", 3,
+                "ipam.spidernet.io/ippool: '{\"ipv4\":[\"nodes-sts\"]}'")).ok();
+        Map<String, String> before = ipsByName(awaitRunning("nodes-sts", "db", 3));
+        running("nodes-sts", "db").forEach(RealNodesIT::assertPodIpIsTheReservation);
+        assertEquals(Set.of("db-0", "db-1", "db-2"), before.keySet());
+
+        String uid = c.client().pods().inNamespace("nodes-sts").withName("db-1").get().getMetadata().getUid();
+        c.kubectl("-n", "nodes-sts", "delete", "pod", "db-1").ok();
+        NodeCluster.await("a new db-1 Running", RUNNING, () -> {
+            Pod p = c.client().pods().inNamespace("nodes-sts").withName("db-1").get();
+            return p != null && !p.getMetadata().getUid().equals(uid) && NodeCluster.running(p);
+        });
+        Pod again = c.client().pods().inNamespace("nodes-sts").withName("db-1").get();
+        assertPodIpIsTheReservation(again);
+        assertEquals(before.get("db-1"), again.getStatus().getPodIP(), "db-1 is Running again with its address");
+    }
+
+    @Test
+    @Order(3)
+    void anExhaustedPoolRefusesThePodAtCreate() {
+        namespace("nodes-full");
+        c.kubectlApply(Yaml.pool("nodes-full", "10.244.0.0/16", "10.244.131.1")).ok();
+        String pod = """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: nodes-full
+                  labels: {app: full}
+                  annotations:
+                    ipam.spidernet.io/ippool: '{"ipv4":["nodes-full"]}'
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: app
+                    image: localhost/spinneret/busybox:dev
+                    imagePullPolicy: Never
+                    command: ["sleep", "3600"]
+                """;
+        c.kubectlApply(pod.formatted("first")).ok();
+        awaitRunning("nodes-full", "full", 1);
+        RealCluster.Result second = c.kubectlApply(pod.formatted("second"));
+        assertNotEquals(0, second.code(), "the second pod must be refused: " + second.out());
+        assertTrue(second.err().contains("nodes-full"), "the refusal names the pool: " + second.err());
+        assertEquals(1, c.pods("nodes-full", "app=full").size(), "no pod is left waiting in ContainerCreating");
+    }
+
+    @Test
+    @Order(4)
+    void restartingAKubeletAndAContainerdKeepsRunningPodsAndTheirAddresses() {
+        Map<String, String> before = ipsByName(running("nodes-dep", "web"));
+        assertEquals(3, before.size());
+        c.node("restart", "node-a", "kubelet").ok();
+        c.node("restart", "node-b", "containerd").ok();
+        c.node("restart", "node-b", "kubelet").ok();
+        for (String n : List.of("node-a", "node-b")) {
+            NodeCluster.await(n + " Ready again", Duration.ofSeconds(90), () -> "True".equals(c.kubectl("get", "node",
+                    n, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}").out().strip()));
+        }
+        // give the restarted kubelets a few sync loops to act on anything they would change
+        sleep(Duration.ofSeconds(10));
+        List<Pod> after = running("nodes-dep", "web");
+        assertEquals(before, ipsByName(after), "the same pods, Running, with the same addresses");
+        after.forEach(p -> assertEquals(0, p.getStatus().getContainerStatuses().get(0).getRestartCount(),
+                p.getMetadata().getName() + " was not restarted"));
+        // and the chain still works for a new pod on each node
+        c.kubectl("-n", "nodes-dep", "scale", "deploy", "web", "--replicas=4").ok();
+        awaitRunning("nodes-dep", "web", 4).forEach(RealNodesIT::assertPodIpIsTheReservation);
+    }
+
+    @Test
+    @Order(5)
+    void killingTheLeadingSpinneretPodWhilePodsAreCreatedLosesAndDuplicatesNothing() {
+        Lease lease = c.client().leases().inNamespace(NodeCluster.NS).withName("spinneret-gc").get();
+        assertNotNull(lease, "a replica leads the garbage collection");
+        String holder = lease.getSpec().getHolderIdentity();
+        int transitions = lease.getSpec().getLeaseTransitions() == null ? 0 : lease.getSpec().getLeaseTransitions();
+        List<Pod> service = c.client().pods().inNamespace(NodeCluster.NS)
+                .withLabel("app.kubernetes.io/component", "controller").list().getItems();
+        assertEquals(2, service.size(), "two Spinneret replicas");
+        Pod leader = service.stream().filter(p -> holder.startsWith(p.getMetadata().getName() + "-")).findFirst()
+                .orElseThrow(() -> new AssertionError("no replica holds the lease: " + holder));
+        String leaderName = leader.getMetadata().getName();
+        assertEquals("/q/health/ready", leader.getSpec().getContainers().get(0).getReadinessProbe().getHttpGet()
+                .getPath(), "the readiness probe is the health endpoint");
+        int restarts = leader.getStatus().getContainerStatuses().get(0).getRestartCount();
+
+        namespace("nodes-churn");
+        c.kubectlApply(Yaml.pool("nodes-churn", "10.244.0.0/16", "10.244.150.1-10.244.150.40")).ok();
+        // the JVM exits (SIGTERM to PID 1); the kubelet restarts the container
+        c.exec(NodeCluster.NS, leaderName, "kill", "1");
+        // until the endpoints controller drops the killed replica, the API server may still pick it for a webhook
+        // call (failurePolicy Fail): apply again, as a controller would retry
+        String churn = workload("Deployment", "nodes-churn", "churn", 12,
+                "ipam.spidernet.io/ippool: '{\"ipv4\":[\"nodes-churn\"]}'");
+        NodeCluster.await("the Deployment accepted", Duration.ofSeconds(90), () -> c.kubectlApply(churn).code() == 0);
+        NodeCluster.await("the killed replica reported not ready", Duration.ofSeconds(60), () -> !ready(leaderName));
+        NodeCluster.await("the killed replica restarted and ready again", Duration.ofSeconds(180), () -> {
+            Pod p = c.client().pods().inNamespace(NodeCluster.NS).withName(leaderName).get();
+            return p.getStatus().getContainerStatuses().get(0).getRestartCount() > restarts && ready(leaderName);
+        });
+        List<Pod> pods = awaitRunning("nodes-churn", "churn", 12);
+        pods.forEach(RealNodesIT::assertPodIpIsTheReservation);
+        assertEquals(12, new HashSet<>(ipsByName(pods).values()).size(), "no address handed out twice");
+        NodeCluster.await("the lease changed hands", Duration.ofSeconds(90), () -> {
+            Lease l = c.client().leases().inNamespace(NodeCluster.NS).withName("spinneret-gc").get();
+            Integer t = l.getSpec().getLeaseTransitions();
+            return t != null && t > transitions;
+        });
+
+        c.kubectl("-n", "nodes-churn", "delete", "deploy", "churn").ok();
+        NodeCluster.await("every address of nodes-churn back", Duration.ofSeconds(120),
+                () -> c.pods("nodes-churn", "app=churn").isEmpty() && Pods.allocated(c.client(), "nodes-churn") == 0);
+        assertEquals("", Pods.ledger(c.client(), "nodes-churn").strip(), "no leak");
+    }
+
+    static boolean ready(String pod) {
+        Pod p = c.client().pods().inNamespace(NodeCluster.NS).withName(pod).get();
+        if (p == null || p.getStatus() == null || p.getStatus().getConditions() == null) {
+            return false;
+        }
+        for (PodCondition cond : p.getStatus().getConditions()) {
+            if (cond.getType().equals("Ready")) {
+                return cond.getStatus().equals("True");
+            }
+        }
+        return false;
+    }
+
+    @Test
+    @Order(6)
+    void deletingPodsAndNamespacesReturnsEveryAddress() {
+        String web = autoPool("web");
+        for (String ns : List.of("nodes-dep", "nodes-sts", "nodes-full", "nodes-churn")) {
+            c.kubectl("delete", "namespace", ns, "--wait=false").ok();
+        }
+        NodeCluster.await("every pool empty", Duration.ofSeconds(180), () -> {
+            for (String pool : List.of("nodes-sts", "nodes-full", "nodes-churn")) {
+                if (Pods.allocated(c.client(), pool) != 0) {
+                    return false;
+                }
+            }
+            // the automatic pool is reclaimed once its Deployment and pods are gone
+            return c.client().resources(SpiderIPPool.class).withName(web).get() == null;
+        });
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
