@@ -43,10 +43,10 @@ class MultusIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", ns)
                     .code() == 0);
         }
-        cluster.kubectlApply(Yaml.pool("mx-macvlan-v4", "10.90.0.0/16", "10.90.1.10-10.90.1.40")).ok();
-        cluster.kubectlApply(Yaml.pool("mx-ipvlan-v4", "10.91.0.0/16", "10.91.1.10-10.91.1.40")).ok();
-        cluster.kubectlApply(Yaml.pool("mx-eth0-v4", "10.92.0.0/16", "10.92.1.10-10.92.1.40")).ok();
-        cluster.kubectlApply(Yaml.pool("mx-ns-v4", "10.93.0.0/16", "10.93.1.10-10.93.1.40")).ok();
+        cluster.kubectlApply(Yaml.pool("mx-macvlan-v4", "10.180.0.0/16", "10.180.1.10-10.180.1.40")).ok();
+        cluster.kubectlApply(Yaml.pool("mx-ipvlan-v4", "10.181.0.0/16", "10.181.1.10-10.181.1.40")).ok();
+        cluster.kubectlApply(Yaml.pool("mx-eth0-v4", "10.182.0.0/16", "10.182.1.10-10.182.1.40")).ok();
+        cluster.kubectlApply(Yaml.pool("mx-ns-v4", "10.183.0.0/16", "10.183.1.10-10.183.1.40")).ok();
         cluster.kubectlApply(nad("kube-system", "macvlan-ens224", """
                 {"cniVersion":"1.0.0","name":"macvlan-ens224","plugins":[{"type":"macvlan","master":"ens224",
                  "mode":"bridge","ipam":{"type":"spinneret","default_ipv4_ippool":["mx-macvlan-v4"]}}]}""")).ok();
@@ -55,7 +55,7 @@ class MultusIT {
                  "ipam":{"type":"spiderpool","default_ipv4_ippool":["mx-ipvlan-v4"]}}""")).ok();
         cluster.kubectlApply(nad(NS, "whereabouts", """
                 {"cniVersion":"1.0.0","type":"macvlan","master":"ens224",
-                 "ipam":{"type":"whereabouts","range":"10.99.0.0/24"}}""")).ok();
+                 "ipam":{"type":"whereabouts","range":"10.189.0.0/24"}}""")).ok();
     }
 
     @AfterAll
@@ -170,7 +170,7 @@ class MultusIT {
         JsonNode r = reservation(NS, "s-net1");
         assertEquals(List.of("net1=mx-macvlan-v4"), interfaces(r));
         String addr = r.at("/interfaces/0/ipv4").asText();
-        assertTrue(addr.startsWith("10.90.1.") && addr.endsWith("/16"), addr);
+        assertTrue(addr.startsWith("10.180.1.") && addr.endsWith("/16"), addr);
         assertEquals(r.get("id").asText(), AllocationLedger.decode(IpFamily.V4, Pods.ledger(cluster.client(),
                 "mx-macvlan-v4")).owner(IpAddress.parse(addr.substring(0, addr.indexOf('/')))).orElse(null),
                 "the pool's ledger holds net1's address for this reservation");
@@ -183,8 +183,8 @@ class MultusIT {
         assertNull(reservation(NS, "s-other"));
         // a static address from the JSON form is granted exactly
         create(NS, "s-static", Map.of("k8s.v1.cni.cncf.io/networks",
-                "[{\"name\":\"ipvlan-ens256\",\"interface\":\"data0\",\"ips\":[\"10.91.1.33/16\"]}]")).ok();
-        assertEquals("10.91.1.33/16", reservation(NS, "s-static").at("/interfaces/0/ipv4").asText());
+                "[{\"name\":\"ipvlan-ens256\",\"interface\":\"data0\",\"ips\":[\"10.181.1.33/16\"]}]")).ok();
+        assertEquals("10.181.1.33/16", reservation(NS, "s-static").at("/interfaces/0/ipv4").asText());
         // an unknown network is refused naming it
         var unknown = create(NS, "s-unknown", Map.of("k8s.v1.cni.cncf.io/networks", "nope@net1"));
         assertNotEquals(0, unknown.code());
