@@ -163,7 +163,10 @@ public class ReservationReaper {
         });
         subnets.start();
         if (leaderElection) {
-            String identity = System.getenv().getOrDefault("HOSTNAME", "spinneret") + "-" + ProcessHandle.current().pid();
+            // unique per process: in a container the pid is always 1, so a restarted container with "<pod>-1" would look like
+            // the old holder renewing its lease (no transition, and a lease held across a restart it never saw)
+            String identity = System.getenv().getOrDefault("HOSTNAME", "spinneret") + "-" + ProcessHandle.current().pid()
+                    + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
             client.leaderElector().withConfig(new LeaderElectionConfigBuilder().withName("spinneret-gc")
                     .withLock(new LeaseLock(namespace, "spinneret-gc", identity))
                     .withLeaseDuration(Duration.ofSeconds(15)).withRenewDeadline(Duration.ofSeconds(10))
