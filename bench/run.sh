@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark main from src/test/java/dev/spinneret/bench against its own throwaway control plane.
-#   bench/run.sh PodAdmissionBench [N=1000] [CONCURRENCY=1,8,32] [ROUNDS=3]
+#   bench/run.sh PodAdmissionBench [N=1000] [CONCURRENCY=1,8,32] [ROUNDS=3]   (SPINNERET_BENCH_WARMUP=pods through the
+#                                         webhook before the measured rounds, default 300; SPINNERET_JAVA_OPTS=service JVM)
 #   bench/run.sh PoolSizeBench [PODS_PER_POINT=50] [SHAPES=/24,/16,/8,/64]
 #   bench/run.sh ScaleOutBench [DEPLOYMENTS=100] [REPLICAS=10] [ROUNDS=2]
 #   bench/run.sh ScaleBench [N=10000] [POOLS=100] [REPLICAS=2] [C=32]   (N pods over POOLS pools, REPLICAS replicas)

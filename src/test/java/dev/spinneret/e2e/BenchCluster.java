@@ -151,21 +151,34 @@ public final class BenchCluster {
     /**
      * Cumulative counters at one instant: CPU seconds (user + system, /proc/&lt;pid&gt;/stat) of the Spinneret JVMs,
      * kube-apiserver and etcd; bytes etcd appended to its write-ahead log; informer events the Spinneret replicas
-     * received. Two samples taken around a piece of work give its cost.
+     * received. Two samples taken around a piece of work give its cost. The service's CPU is also split by the kind
+     * of thread that spent it ({@link ThreadKind}): JIT compilation is warm-up that a long-running process amortises,
+     * the application threads are the cost that stays.
      */
     public record Sample(double serviceCpu, double apiserverCpu, double etcdCpu, double etcdWalBytes,
-            double watchEvents, double ledgerWrites, long nanos) {
+            double watchEvents, double ledgerWrites, long nanos, double serviceJitCpu, double serviceGcCpu) {
         public Sample minus(Sample before) {
             return new Sample(serviceCpu - before.serviceCpu, apiserverCpu - before.apiserverCpu,
                     etcdCpu - before.etcdCpu, etcdWalBytes - before.etcdWalBytes, watchEvents - before.watchEvents,
-                    ledgerWrites - before.ledgerWrites, nanos - before.nanos);
+                    ledgerWrites - before.ledgerWrites, nanos - before.nanos, serviceJitCpu - before.serviceJitCpu,
+                    serviceGcCpu - before.serviceGcCpu);
+        }
+
+        /** The service's CPU outside JIT compilation and GC/VM threads: request handling, watches, writers. */
+        public double serviceAppCpu() {
+            return serviceCpu - serviceJitCpu - serviceGcCpu;
         }
     }
 
     public Sample sample() {
         double service = 0;
+        double jit = 0;
+        double gc = 0;
         for (String pid : servicePids()) {
             service += cpuSeconds(pid);
+            Map<ThreadKind, Double> byKind = ThreadKind.cpuSeconds(pid);
+            jit += byKind.getOrDefault(ThreadKind.JIT, 0.0);
+            gc += byKind.getOrDefault(ThreadKind.GC_VM, 0.0);
         }
         double wal = metric(http(env.get("ETCD_URL") + "/metrics"), "etcd_disk_wal_write_bytes_total", null);
         double events = 0;
@@ -175,7 +188,7 @@ public final class BenchCluster {
             writes += metric(body, "spinneret_ledger_writes_total", null);
         }
         return new Sample(service, cpuSeconds(env.get("APISERVER_PID")), cpuSeconds(env.get("ETCD_PID")), wal,
-                events, writes, System.nanoTime());
+                events, writes, System.nanoTime(), jit, gc);
     }
 
     /** The Spinneret JVMs (the round-robin proxy in front of several replicas is not the service). */
