@@ -89,7 +89,12 @@ fi
 log "applying CRDs"
 "$KUBECTL" apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
 "$KUBECTL" apply --server-side --force-conflicts -f "$ROOT/src/test/resources/crds/" >/dev/null
-"$KUBECTL" wait --for=condition=Established --timeout=60s crd --all >/dev/null
+# kubectl wait fails at once ("status.conditions accessor error") on a CRD whose status is not written yet: retry
+for try in $(seq 1 60); do
+  "$KUBECTL" wait --for=condition=Established --timeout=60s crd --all >/dev/null 2>&1 && break
+  [[ $try == 60 ]] && { "$KUBECTL" wait --for=condition=Established --timeout=1s crd --all; exit 1; }
+  sleep 1
+done
 "$KUBECTL" create namespace spinneret-system --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 
 HTTP_PORTS=(); HTTPS_PORTS=()
