@@ -75,7 +75,7 @@ HELM="$BIN_DIR/helm"
 JAVA="${SPINNERET_JAVA:-java}"
 # the chart's JVM settings (helm/spinneret/values.yaml controller.maxHeap and controller.jvmOptions; measured in
 # docs/scaling.md, "Memory per replica")
-DEFAULT_JAVA_OPTS="-Xmx128m -XX:+UseSerialGC"
+DEFAULT_JAVA_OPTS="-Xmx96m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000"
 
 stop_service
 mkdir -p "$SD"
