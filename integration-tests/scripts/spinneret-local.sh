@@ -8,7 +8,8 @@
 #   spinneret-local.sh stop-service <cp-dir>       stop the service processes only (webhooks stay registered)
 #
 # After start: source <cp-dir>/spinneret/env  (SPINNERET_URL, SPINNERET_HTTP_PORTS, SPINNERET_PIDS, logs in
-# <cp-dir>/spinneret/*.log). Env: SPINNERET_JAVA (java binary), SPINNERET_JAVA_OPTS, SPINNERET_GC_ORPHAN_TTL,
+# <cp-dir>/spinneret/*.log). Env: SPINNERET_JAVA (java binary), SPINNERET_JAVA_OPTS (default: the chart's JVM
+# settings, DEFAULT_JAVA_OPTS below), SPINNERET_JAVA_OPTS_<i> (replica i only), SPINNERET_GC_ORPHAN_TTL,
 # SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds), SPINNERET_READY_TIMEOUT (seconds, default 180),
 # SPINNERET_PRIMARY_NETWORK (true|false, default true:
 # the chart's ipam.primaryNetwork, given to both the service and the rendered webhooks, matchConditions included).
@@ -72,6 +73,9 @@ APP="$ROOT/target/quarkus-app/quarkus-run.jar"
 HELM="$BIN_DIR/helm"
 [[ -x "$HELM" ]] || die "helm not found in $BIN_DIR (integration-tests/scripts/build-binaries.sh builds it)"
 JAVA="${SPINNERET_JAVA:-java}"
+# the chart's JVM settings (helm/spinneret/values.yaml controller.maxHeap and controller.jvmOptions; measured in
+# docs/scaling.md, "Memory per replica")
+DEFAULT_JAVA_OPTS="-Xmx96m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000"
 
 stop_service
 mkdir -p "$SD"
@@ -103,8 +107,10 @@ for i in $(seq 1 "$REPLICAS"); do
   hp=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} " == *" $hp "* ]]; do hp=$(free_port); done
   sp=$(free_port); while [[ " ${HTTP_PORTS[*]} ${HTTPS_PORTS[*]} $hp " == *" $sp "* ]]; do sp=$(free_port); done
   HTTP_PORTS+=("$hp"); HTTPS_PORTS+=("$sp")
+  # SPINNERET_JAVA_OPTS_<i> replaces the options of replica i alone (side-by-side JVM settings in one benchmark)
+  opts_i="SPINNERET_JAVA_OPTS_$i"; opts="${!opts_i:-${SPINNERET_JAVA_OPTS:-$DEFAULT_JAVA_OPTS}}"
   # shellcheck disable=SC2086
-  KUBECONFIG="$CP/admin.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" ${SPINNERET_JAVA_OPTS:--Xmx384m} \
+  KUBECONFIG="$CP/admin.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" $opts \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$hp" -Dquarkus.http.ssl-port="$sp" \
     -Dquarkus.http.ssl.certificate.files="$SD/tls.crt" -Dquarkus.http.ssl.certificate.key-files="$SD/tls.key" \
     -Dspinneret.namespace=spinneret-system -Dspinneret.ipam.primary-network="$PRIMARY_NETWORK" \

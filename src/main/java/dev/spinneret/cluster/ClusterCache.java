@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
  * namespaces, pods that hold a reservation (label {@code ipam.spidernet.io/reservation-id}, indexed by it),
  * SpiderEndpoints (indexed by reservation id) and Multus' NetworkAttachmentDefinitions (read as untyped objects; the
  * CRD may be absent). A pod that leaves the label selection is reported as deleted: the reaper confirms with the
- * API server before it releases anything.
+ * API server before it releases anything. Cached pods carry only the metadata Spinneret reads ({@link
+ * PodMetadataStore}): no spec, no status.
  */
 @ApplicationScoped
 public class ClusterCache {
@@ -62,14 +63,7 @@ public class ClusterCache {
         namespaces = resilient(client.namespaces().runnableInformer(0));
         namespaces.addEventHandler(counted("namespaces"));
         namespaces.start();
-        // only pods that hold a reservation: the others are never looked up, and each pod event costs a decode
-        pods = resilient(client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL)
-                .runnableInformer(0));
-        pods.addIndexers(Map.of(BY_RESERVATION, p -> {
-            String id = p.getMetadata().getLabels() == null ? null
-                    : p.getMetadata().getLabels().get(IpamAnnotations.RESERVATION_LABEL);
-            return id == null ? List.of() : List.of(id);
-        }));
+        pods = podInformer(client);
         pods.addEventHandler(fanOut(podHandlers));
         pods.addEventHandler(counted("pods"));
         pods.start();
@@ -94,6 +88,25 @@ public class ClusterCache {
         networks.start();
         LOG.info("informers started for SpiderIPPools, Namespaces, Pods, SpiderEndpoints and"
                 + " NetworkAttachmentDefinitions");
+    }
+
+    /**
+     * Only pods that hold a reservation (the others are never looked up, and each pod event costs a decode), indexed
+     * by reservation id; what is stored of a pod is the metadata Spinneret reads ({@link PodMetadataStore}), and
+     * there is no namespace index (nothing looks pods up by namespace): full pods were most of the heap with 10,000
+     * pods present.
+     */
+    static SharedIndexInformer<Pod> podInformer(KubernetesClient client) {
+        SharedIndexInformer<Pod> informer = resilient(client.pods().inAnyNamespace()
+                .withLabel(IpamAnnotations.RESERVATION_LABEL).runnableInformer(0));
+        informer.itemStore(new PodMetadataStore());
+        informer.removeNamespaceIndex();
+        informer.addIndexers(Map.of(BY_RESERVATION, p -> {
+            String id = p.getMetadata().getLabels() == null ? null
+                    : p.getMetadata().getLabels().get(IpamAnnotations.RESERVATION_LABEL);
+            return id == null ? List.of() : List.of(id);
+        }));
+        return informer;
     }
 
     /**

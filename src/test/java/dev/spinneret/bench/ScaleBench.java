@@ -45,8 +45,8 @@ public final class ScaleBench {
                 .append("Date ").append(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).withNano(0))
                 .append(", machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (shared), ")
                 .append(System.getProperty("java.version")).append(", Kubernetes v1.36.3 (etcd 3.6.16); ")
-                .append(replicas).append(" Spinneret replicas (").append(System.getenv()
-                        .getOrDefault("SPINNERET_JAVA_OPTS", "-Xmx384m"))
+                .append(replicas).append(" Spinneret replicas (JVM options: ")
+                .append(String.join("; ", cluster.serviceJvmOptions()))
                 .append(") behind a round-robin TCP proxy; pods created at concurrency ").append(c)
                 .append("; pool 0 (the largest) takes ").append(share[0]).append(" pods, the others ")
                 .append(share[pools - 1]).append("–").append(share[1]).append(" each. A warm-up of 300 pods ")
@@ -148,11 +148,14 @@ public final class ScaleBench {
         StringBuilder sb = new StringBuilder();
         List<long[]> rss = cluster.serviceRss();
         List<String> metrics = cluster.serviceMetrics();
+        List<Double> cpu = cluster.serviceCpuSeconds();
+        List<String> opts = cluster.serviceJvmOptions();
         for (int i = 0; i < rss.size(); i++) {
             double heap = i < metrics.size()
                     ? BenchCluster.metric(metrics.get(i), "jvm_memory_used_bytes", "area=\"heap\"") / (1 << 20) : -1;
-            sb.append(String.format(Locale.ROOT, "replica %d RSS %d MiB (peak %d MiB), heap used %.0f MiB; ", i + 1,
-                    rss.get(i)[0], rss.get(i)[1], heap));
+            sb.append(String.format(Locale.ROOT, "replica %d RSS %d MiB (peak %d MiB), heap used %.0f MiB, "
+                    + "CPU since start %.1f s (%s); ", i + 1, rss.get(i)[0], rss.get(i)[1], heap, cpu.get(i),
+                    opts.get(i)));
         }
         return sb.toString();
     }

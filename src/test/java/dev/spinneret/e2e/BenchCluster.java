@@ -240,6 +240,30 @@ public final class BenchCluster {
         return out;
     }
 
+    /** The JVM options (-X...) each Spinneret replica was started with, from its command line. */
+    public List<String> serviceJvmOptions() {
+        List<String> out = new java.util.ArrayList<>();
+        for (String pid : servicePids()) {
+            try {
+                StringBuilder opts = new StringBuilder();
+                for (String arg : Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0")) {
+                    if (arg.startsWith("-X")) {
+                        opts.append(opts.isEmpty() ? "" : " ").append(arg);
+                    }
+                }
+                out.add(opts.toString());
+            } catch (java.io.IOException e) {
+                out.add("?");
+            }
+        }
+        return out;
+    }
+
+    /** CPU seconds (user + system) each Spinneret replica has used since it started. */
+    public List<Double> serviceCpuSeconds() {
+        return servicePids().stream().map(BenchCluster::cpuSeconds).toList();
+    }
+
     /** Current RSS and peak RSS (MiB) of each Spinneret JVM. */
     public List<long[]> serviceRss() {
         List<long[]> out = new java.util.ArrayList<>();
