@@ -185,9 +185,16 @@ public class PoolBlocks {
         }
     }
 
+    /** The pool's family: spec.ipVersion, else its subnet's (as the pool webhook derives it). */
     public static IpFamily family(SpiderIPPool pool) {
-        return pool.getSpec() != null && Integer.valueOf(6).equals(pool.getSpec().ipVersion) ? IpFamily.V6
-                : IpFamily.V4;
+        var s = pool.getSpec();
+        if (s == null) {
+            return IpFamily.V4;
+        }
+        if (s.ipVersion != null) {
+            return s.ipVersion == 6 ? IpFamily.V6 : IpFamily.V4;
+        }
+        return s.subnet != null && s.subnet.contains(":") ? IpFamily.V6 : IpFamily.V4;
     }
 
     public static boolean migrated(SpiderIPPool pool) {
