@@ -295,10 +295,10 @@ public class PoolBlocks {
             v.put(b, false);
             return b;
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
+            if (e.getCode() != 409 && !(e.getCode() == 404 && old.stored())) {
                 throw e;
             }
-            readFresh(pool, old.first());
+            readFresh(pool, old.first()); // 409: changed or created meanwhile; 404 on update: deleted meanwhile
             throw new Conflict("SpinneretIPBlock " + old.name() + " changed under this write");
         }
     }
@@ -357,10 +357,28 @@ public class PoolBlocks {
     private void copy(SpiderIPPool pool, AllocationLedger ledger) {
         SortedMap<IpAddress, AllocationLedger> parts = AddressBlocks.split(ledger);
         for (var e : parts.entrySet()) {
-            try {
-                write(pool, Block.absent(name(pool, e.getKey()), e.getKey()), e.getValue(), List.of());
-            } catch (Conflict c) {
-                // created by another copier (of the same ledger) or already in use after the migration completed
+            for (int attempt = 1; attempt <= 12; attempt++) {
+                Block b = attempt == 1 ? Block.absent(name(pool, e.getKey()), e.getKey()) : readFresh(pool, e.getKey());
+                // normally absent, or created by another copier of the same ledger; merging keeps every entry of L
+                // even when a block exists for another reason (an entry whose address is held by another id stays
+                // with that id; one re-added after a release is an orphan the GC sweep releases)
+                AllocationLedger merged = b.ledger();
+                boolean changed = false;
+                for (var entry : e.getValue().asMap().entrySet()) {
+                    if (merged.owner(entry.getKey()).isEmpty()) {
+                        merged = merged.with(entry.getKey(), entry.getValue());
+                        changed = true;
+                    }
+                }
+                if (!changed) {
+                    break;
+                }
+                try {
+                    write(pool, b, merged, b.withdrawn());
+                    break;
+                } catch (Conflict c) {
+                    // created or changed by another writer: read it and merge again
+                }
             }
         }
     }

@@ -193,8 +193,11 @@ public class PoolLedgerWriter {
                 // deletion/disable/spec fence: the pool as it is now, after our write
                 SpiderIPPool now = client.resources(SpiderIPPool.class).withName(poolName).get();
                 String closed = closedSince(pool, now);
-                if (now != null && !now.getMetadata().getUid().equals(pool.getMetadata().getUid())) {
-                    takeBack(pool, plan.allocated); // planned from a cached predecessor of this name: plan again
+                if (now != null && (!now.getMetadata().getUid().equals(pool.getMetadata().getUid())
+                        || !PoolBlocks.migrated(now))) {
+                    // planned from a cached predecessor of this name, or a pool whose ledger is inline again
+                    // (written by hand or by a tool): take back, migrate, plan again
+                    takeBack(pool, plan.allocated);
                     pool = null;
                     fresh = false;
                     continue;
