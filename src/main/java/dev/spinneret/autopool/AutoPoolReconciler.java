@@ -108,7 +108,8 @@ public class AutoPoolReconciler {
         copy.getSpec().ips = new ArrayList<>(smaller.toStrings());
         copy.getSpec().excludeIPs = null;
         try {
-            client.resource(copy).update(); // conditional on the resourceVersion (and so the ledger) just read
+            client.resource(copy).update(); // conditional on the resourceVersion; the pool webhook fences the
+            // removed addresses in their blocks and refuses the update if a reservation took one since the read
             autoPools.count("shrink");
             events.normal(new Owner(apiVersion, kind, ns, appName, w.getMetadata().getUid()), "AutoPoolResized",
                     "SpiderIPPool " + name + " shrank to " + smaller.sizeSaturatedLong() + " addresses (" + desired

@@ -25,6 +25,8 @@ public class Startup {
     ReservationReaper reaper;
     @Inject
     AdmissionGate gate;
+    @Inject
+    dev.spinneret.blocks.PoolBlocks blocks;
     @ConfigProperty(name = "spinneret.informers.enabled", defaultValue = "true")
     boolean enabled;
 
@@ -37,6 +39,7 @@ public class Startup {
             for (int attempt = 1;; attempt++) {
                 try {
                     cache.start();
+                    blocks.start();
                     reserved.start();
                     reaper.start();
                     return;

@@ -14,7 +14,11 @@ import dev.spinneret.cluster.ClusterFootprints;
 import dev.spinneret.cluster.Footprint;
 import dev.spinneret.cluster.ReservationNames;
 import dev.spinneret.ip.AllocationLedger;
+import dev.spinneret.ip.IpRange;
 import dev.spinneret.ip.IpRangeSet;
+import dev.spinneret.blocks.PoolBlocks;
+import dev.spinneret.blocks.ShrinkFence;
+import java.util.Optional;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -36,6 +40,10 @@ public class IpPoolValidator implements NamedAdmissionHandler {
     ReservationNames reservations;
     @Inject
     OwnIdentity identity;
+    @Inject
+    PoolBlocks blocks;
+    @Inject
+    ShrinkFence fence;
 
     @Override
     public String webhookName() {
@@ -67,7 +75,7 @@ public class IpPoolValidator implements NamedAdmissionHandler {
         SelectorRules.check("spec.namespaceAffinity", s.namespaceAffinity, true);
         SelectorRules.check("spec.nodeAffinity", s.nodeAffinity, true);
         if (old != null) {
-            guardAllocated(old, spec.usable());
+            guardAllocated(old, spec.usable(), req.dryRun());
             guardAutomatic(req, old, spec.usable());
         }
         Footprint mine = new Footprint("SpiderIPPool", name(pool), spec.subnet(), spec.usable())
@@ -76,19 +84,56 @@ public class IpPoolValidator implements NamedAdmissionHandler {
         return AdmissionOutcome.allow();
     }
 
-    private void guardAllocated(SpiderIPPool old, IpRangeSet newUsable) {
-        if (old.getStatus() == null || old.getStatus().allocatedIPs == null || old.getStatus().allocatedIPs.isEmpty()) {
+    /**
+     * Refuses an update that removes allocated addresses. A pool whose ledger is in blocks: the removed addresses
+     * are marked withdrawn in their blocks first (a dry run only checks), so a reservation racing this update can
+     * neither take one after the check nor keep one taken before it (see {@link ShrinkFence}). A pool with an inline
+     * ledger (not migrated yet): the API server orders this update against ledger writes (same object).
+     */
+    private void guardAllocated(SpiderIPPool old, IpRangeSet newUsable, boolean dryRun) {
+        if (!PoolBlocks.migrated(old)) {
+            AllocationLedger ledger = PoolBlocks.inline(old);
+            IpRangeSet lost = ledger.allocated().minus(newUsable);
+            if (!lost.isEmpty()) {
+                deny(old, lost, ledger.owner(lost.ranges().get(0).first()).orElse(null));
+            }
             return;
         }
-        AllocationLedger ledger = AllocationLedger.decode(newUsable.family(), old.getStatus().allocatedIPs);
-        IpRangeSet lost = ledger.allocated().minus(newUsable);
-        if (!lost.isEmpty()) {
-            var first = lost.ranges().get(0).first();
-            String owner = ledger.owner(first).map(reservations::describe).orElse("a pod");
-            throw AdmissionDenied.field("spec.ips", "cannot remove " + String.join(",", lost.toStrings())
-                    + " from SpiderIPPool " + name(old) + ": allocated (" + first + " is used by " + owner
-                    + "); delete those pods first");
+        AddressSpec before = AddressSpec.parse(old.getSpec().ipVersion, old.getSpec().subnet, old.getSpec().ips,
+                old.getSpec().excludeIPs, null, null);
+        IpRangeSet removed = before.usable().minus(newUsable);
+        if (removed.isEmpty()) {
+            return;
         }
+        if (dryRun) {
+            AllocationLedger ledger = blocks.assembled(old);
+            IpRangeSet lost = ledger.allocated().intersect(removed);
+            if (!lost.isEmpty()) {
+                deny(old, lost, ledger.owner(lost.ranges().get(0).first()).orElse(null));
+            }
+            return;
+        }
+        Optional<ShrinkFence.Held> held;
+        try {
+            held = fence.withdraw(old, removed);
+        } catch (IllegalArgumentException e) {
+            throw AdmissionDenied.field("spec.ips", "removes addresses from more than " + ShrinkFence.MAX_BLOCKS
+                    + " blocks of 256 addresses of SpiderIPPool " + name(old) + " at once; remove them in steps");
+        }
+        if (held.isPresent()) {
+            AllocationLedger ledger = blocks.assembled(old);
+            IpRangeSet lost = ledger.allocated().intersect(removed);
+            deny(old, lost.isEmpty() ? IpRangeSet.of(IpRange.single(held.get().address())) : lost,
+                    held.get().reservationId());
+        }
+    }
+
+    private void deny(SpiderIPPool old, IpRangeSet lost, String ownerId) {
+        var first = lost.ranges().get(0).first();
+        String owner = ownerId == null ? "a pod" : reservations.describe(ownerId);
+        throw AdmissionDenied.field("spec.ips", "cannot remove " + String.join(",", lost.toStrings())
+                + " from SpiderIPPool " + name(old) + ": allocated (" + first + " is used by " + owner
+                + "); delete those pods first");
     }
 
     /**

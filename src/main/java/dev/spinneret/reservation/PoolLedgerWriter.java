@@ -2,8 +2,12 @@ package dev.spinneret.reservation;
 
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolStatus;
+import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
+import dev.spinneret.blocks.Block;
+import dev.spinneret.blocks.PoolBlocks;
+import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.AllocationLedger;
-import dev.spinneret.ip.FreeAddressFinder;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpRange;
 import dev.spinneret.ip.IpRangeSet;
@@ -16,8 +20,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
@@ -26,19 +34,31 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
- * The only writer of pool ledgers ({@code SpiderIPPool.status.allocatedIPs}). Every change is a status update that
- * carries the resourceVersion it was computed from, so two writers — threads, webhook replicas, a restarted
- * process — can never hand out one address twice: the loser gets 409, re-reads and recomputes.
+ * The only writer of pool ledgers. A pool's ledger lives in {@link dev.spinneret.api.v1alpha1.SpinneretIPBlock}s of
+ * 256 addresses ({@link PoolBlocks}); a reservation or release rewrites only the block(s) it touches, each write
+ * carrying that block's resourceVersion, so two writers — threads, webhook replicas, a restarted process — can never
+ * hand out one address twice: the loser gets 409, re-reads that block and re-plans. A write's size does not depend on
+ * the pool's size.
  *
- * <p>Within this process, requests for one pool are queued and applied in batches: one read and one write serve
- * every reservation that arrived meanwhile, instead of each request fighting for the object. Reserve is
- * idempotent per reservation id (a retried request gets the address it already holds); release removes only the
- * addresses held by that reservation id, so a late or repeated release never frees an address someone else holds.
+ * <p>Within this process, requests for one pool are queued and applied in batches, planned from the in-memory view
+ * of the pool's blocks (informer plus own writes). A stale view only costs a 409; an answer that needs no write
+ * (already held, nothing to release, exhausted, held by another reservation) is given only after a fresh read of
+ * the pool's blocks. Reserve is idempotent per reservation id; release removes only the addresses held by that id.
+ *
+ * <p>Fences: a batch that allocated reads the pool once after its block writes; if the pool is gone, re-created,
+ * being deleted or disabled, the new allocations are taken back (Unavailable), and addresses that left the pool's
+ * spec meanwhile are taken back and re-planned. A pool update removing addresses first marks them withdrawn in their
+ * blocks (the pool webhook), so no writer takes them while that update is in flight.
+ *
+ * <p>The pool's counts ({@code kubectl get sp} columns) are written by a coalescing writer, at most about once a
+ * second per pool and only when they differ: they lag the blocks by up to about a second.
  */
 @ApplicationScoped
 public class PoolLedgerWriter {
@@ -51,14 +71,21 @@ public class PoolLedgerWriter {
     ReservedAddresses reserved;
     @Inject
     MeterRegistry meters;
+    @Inject
+    PoolBlocks blocks;
+    @Inject
+    ClusterCache cache;
 
     private final Map<String, PoolQueue> queues = new ConcurrentHashMap<>();
-    private final Map<String, SpiderIPPool> lastWritten = new ConcurrentHashMap<>();
-    /** The last ledger decoded or written per pool with its encoded text: an unchanged ledger is never decoded again. */
-    private final Map<String, Decoded> decoded = new ConcurrentHashMap<>();
-
-    private record Decoded(dev.spinneret.ip.IpFamily family, String encoded, AllocationLedger ledger) {
-    }
+    /** pool UID → the last address this process handed out (the next search starts after it). */
+    private final Map<String, IpAddress> cursors = new ConcurrentHashMap<>();
+    /** Pools whose counts are due to be written (coalesced: one write per pool per second at most). */
+    private final Set<String> countsDue = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService countsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pool-counts-writer");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "pool-ledger-writer");
         t.setDaemon(true);
@@ -93,8 +120,9 @@ public class PoolLedgerWriter {
     }
 
     /**
-     * Recomputes totalIPCount/allocatedIPCount/freeIPCount/restrictedBy from spec and ledger (after a spec change),
-     * writing only if they differ.
+     * Migrates the pool's ledger into blocks if needed, then has totalIPCount/allocatedIPCount/freeIPCount/
+     * restrictedBy recomputed from spec and blocks (after a spec change) by the counts writer, which writes only if
+     * they differ.
      */
     public CompletableFuture<LedgerOutcome> refreshCounts(String pool) {
         return submit(pool, new Op(false, "", null, false, new CompletableFuture<>()));
@@ -132,177 +160,297 @@ public class PoolLedgerWriter {
     }
 
     private void apply(String poolName, List<Op> batch) {
-        boolean refresh = batch.stream().anyMatch(op -> op.reservationId().isEmpty());
-        boolean trustHint = !refresh;
+        boolean fresh = false;
+        // the cached pool is good enough to plan from once migrated: a stale spec is fenced (withdrawal marks, and
+        // the read of the pool after the write), a stale ledger does not exist (the ledger is in the blocks)
+        SpiderIPPool pool = cache.pool(poolName).filter(PoolBlocks::migrated).orElse(null);
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            // The pool as we last wrote it saves a read per batch. A stale copy is harmless only when we write: the
-            // write carries its resourceVersion (409 → fresh read). Any answer that needs no write (already held,
-            // nothing to release, exhausted) is therefore never given from the copy: re-read and re-plan.
-            boolean fromHint = trustHint && lastWritten.containsKey(poolName);
-            trustHint = false;
-            SpiderIPPool pool = fromHint ? lastWritten.get(poolName)
-                    : client.resources(SpiderIPPool.class).withName(poolName).get();
             if (pool == null) {
-                lastWritten.remove(poolName);
-                decoded.remove(poolName);
-                batch.forEach(op -> op.done().complete(op.reserve()
-                        ? new LedgerOutcome.Unavailable(poolName, "no such SpiderIPPool")
-                        : new LedgerOutcome.Released(0)));
-                return;
+                pool = blocks.migrate(poolName, client.resources(SpiderIPPool.class).withName(poolName).get());
+                if (pool == null) {
+                    batch.forEach(op -> op.done().complete(op.reserve()
+                            ? new LedgerOutcome.Unavailable(poolName, "no such SpiderIPPool")
+                            : new LedgerOutcome.Released(0)));
+                    return;
+                }
             }
-            Plan plan = plan(pool, batch);
-            if (fromHint && !plan.changed) {
+            Plan plan = plan(pool, blocks.view(pool), batch);
+            if (plan.needsConfirm && !fresh) {
+                blocks.readFresh(pool); // an answer without a write is given from a fresh read only
+                fresh = true;
                 attempt--;
                 continue;
             }
-            if (!plan.changed) {
-                complete(batch, plan.outcomes);
-                return;
-            }
-            SpiderIPPoolStatus status = pool.getStatus() == null ? new SpiderIPPoolStatus() : pool.getStatus();
-            status.allocatedIPs = plan.ledger.encode();
-            status.allocatedIPCount = (long) plan.ledger.size();
-            status.totalIPCount = plan.total;
-            status.lastAllocatedIP = plan.cursor == null ? status.lastAllocatedIP : plan.cursor.toString();
-            status.freeIPCount = plan.free;
-            status.restrictedBy = plan.restrictedBy;
-            pool.setStatus(status);
             try {
-                SpiderIPPool written = client.resources(SpiderIPPool.class).resource(pool).updateStatus();
-                lastWritten.put(poolName, written);
-                decoded.put(poolName, new Decoded(plan.ledger.family(), status.allocatedIPs, plan.ledger));
-                count("spinneret.ledger.writes", poolName);
-                // outcomes of reservations carry the pool as written (gateway, routes, subnet)
-                for (int i = 0; i < plan.outcomes.size(); i++) {
-                    if (plan.outcomes.get(i) instanceof LedgerOutcome.Reserved r) {
-                        plan.outcomes.set(i, new LedgerOutcome.Reserved(r.address(), written));
-                    }
-                }
-                complete(batch, plan.outcomes);
-                return;
-            } catch (KubernetesClientException e) {
-                lastWritten.remove(poolName);
-                if (e.getCode() != 409) {
-                    throw e;
-                }
+                writeBlocks(pool, plan);
+            } catch (PoolBlocks.Conflict c) {
                 count("spinneret.ledger.conflicts", poolName);
+                fresh = false;
+                sleepBackoff(attempt);
+                continue;
+            }
+            if (!plan.allocated.isEmpty()) {
+                // deletion/disable/spec fence: the pool as it is now, after our write
+                SpiderIPPool now = client.resources(SpiderIPPool.class).withName(poolName).get();
+                String closed = closedSince(pool, now);
+                if (now != null && (!now.getMetadata().getUid().equals(pool.getMetadata().getUid())
+                        || !PoolBlocks.migrated(now))) {
+                    // planned from a cached predecessor of this name, or a pool whose ledger is inline again
+                    // (written by hand or by a tool): take back, migrate, plan again
+                    takeBack(pool, plan.allocated);
+                    pool = null;
+                    fresh = false;
+                    continue;
+                }
+                if (closed != null) {
+                    takeBack(pool, plan.allocated);
+                    for (Alloc a : plan.allocated) {
+                        plan.outcomes.set(a.op(), new LedgerOutcome.Unavailable(poolName, closed));
+                    }
+                } else {
+                    List<Alloc> outside = outsideSpec(now, plan.allocated);
+                    if (!outside.isEmpty()) {
+                        takeBack(pool, outside); // the spec shrank meanwhile: plan those again from the new spec
+                        pool = PoolBlocks.migrated(now) ? now : null;
+                        fresh = false;
+                        continue;
+                    }
+                    pool = now;
+                }
+            }
+            if (plan.cursor != null) {
+                cursors.put(pool.getMetadata().getUid(), plan.cursor);
+            }
+            for (int i = 0; i < plan.outcomes.size(); i++) {
+                if (plan.outcomes.get(i) instanceof LedgerOutcome.Reserved r) {
+                    plan.outcomes.set(i, new LedgerOutcome.Reserved(r.address(), pool)); // gateway, routes, subnet
+                }
+            }
+            complete(batch, plan.outcomes);
+            countsDue(poolName);
+            return;
+        }
+        throw new IllegalStateException("SpiderIPPool " + poolName + " kept changing under " + MAX_ATTEMPTS
+                + " write attempts; giving up on this batch");
+    }
+
+    /** Why a pool that was open when planned no longer hands out addresses, or null. */
+    private static String closedSince(SpiderIPPool planned, SpiderIPPool now) {
+        if (now == null) {
+            return "no such SpiderIPPool";
+        }
+        if (!now.getMetadata().getUid().equals(planned.getMetadata().getUid())) {
+            return "it was deleted and created again";
+        }
+        if (now.isMarkedForDeletion()) {
+            return "it is being deleted";
+        }
+        if (now.getSpec() != null && Boolean.TRUE.equals(now.getSpec().disable)) {
+            return "spec.disable is true";
+        }
+        return null;
+    }
+
+    private List<Alloc> outsideSpec(SpiderIPPool now, List<Alloc> allocated) {
+        IpRangeSet handOut;
+        try {
+            handOut = handOut(AddressSpec.parse(now.getSpec().ipVersion, now.getSpec().subnet, now.getSpec().ips,
+                    now.getSpec().excludeIPs, now.getSpec().gateway, null));
+        } catch (RuntimeException e) {
+            return allocated;
+        }
+        return allocated.stream().filter(a -> !handOut.contains(a.address())).toList();
+    }
+
+    private IpRangeSet handOut(AddressSpec spec) {
+        IpRangeSet handOut = spec.usable().minus(reserved.of(spec.family()));
+        if (spec.gateway() != null) {
+            handOut = handOut.minus(IpRangeSet.of(IpRange.single(spec.gateway())));
+        }
+        return handOut;
+    }
+
+    /** Writes the plan's changed blocks, one conditional write each (marks past their time are dropped). */
+    private void writeBlocks(SpiderIPPool pool, Plan plan) {
+        long generation = pool.getMetadata().getGeneration() == null ? 0 : pool.getMetadata().getGeneration();
+        Instant now = Instant.now();
+        for (var e : plan.ledgers.entrySet()) {
+            Block old = plan.base.get(e.getKey());
+            List<SpinneretIPBlockWithdrawal> marks = old.withdrawn().stream()
+                    .filter(m -> Block.live(m, generation, now)).toList();
+            blocks.write(pool, old, e.getValue(), marks);
+            count("spinneret.ledger.writes", pool.getMetadata().getName());
+        }
+        plan.ledgers.clear();
+    }
+
+    /** Removes the given new allocations again (each only while its reservation still holds it). */
+    private void takeBack(SpiderIPPool pool, List<Alloc> allocs) {
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            try {
+                PoolBlocks.View view = blocks.view(pool);
+                for (Alloc a : allocs) {
+                    Block b = view.get(AddressBlocks.blockOf(a.address()));
+                    if (b == null || !b.ledger().owner(a.address()).map(a.id()::equals).orElse(false)) {
+                        continue;
+                    }
+                    blocks.write(pool, b, b.ledger().without(a.address()), b.withdrawn());
+                }
+                return;
+            } catch (PoolBlocks.Conflict c) {
                 sleepBackoff(attempt);
             }
         }
-        throw new IllegalStateException("SpiderIPPool " + poolName + " kept changing under " + MAX_ATTEMPTS
-                + " write attempts; giving up on this batch (nothing was written)");
+        // the reservations were never answered: the garbage-collection sweep releases them as orphans
+        LOG.warnf("SpiderIPPool %s: could not take back %d new allocation(s); the GC sweep releases them",
+                pool.getMetadata().getName(), allocs.size());
+    }
+
+    private record Alloc(int op, String id, IpAddress address) {
     }
 
     private static final class Plan {
-        AllocationLedger ledger;
-        boolean changed;
-        long total;
-        long free;
-        String restrictedBy;
-        IpAddress cursor;
+        /** Blocks the plan changes: block start → new ledger. */
+        final TreeMap<IpAddress, AllocationLedger> ledgers = new TreeMap<>();
+        /** The blocks as planned from (stored or absent): what each write's resourceVersion comes from. */
+        final Map<IpAddress, Block> base = new HashMap<>();
+        final Map<IpAddress, IpRangeSet> usedCache = new HashMap<>();
         final List<LedgerOutcome> outcomes = new ArrayList<>();
+        final List<Alloc> allocated = new ArrayList<>();
+        boolean needsConfirm;
+        IpAddress cursor;
     }
 
-    private Plan plan(SpiderIPPool pool, List<Op> batch) {
+    private Plan plan(SpiderIPPool pool, PoolBlocks.View view, List<Op> batch) {
         String name = pool.getMetadata().getName();
         Plan plan = new Plan();
-        AddressSpec spec;
+        long generation = pool.getMetadata().getGeneration() == null ? 0 : pool.getMetadata().getGeneration();
+        Instant now = Instant.now();
+        java.util.function.Function<IpAddress, Block> block = first -> plan.base.computeIfAbsent(first, f -> {
+            Block b = view.get(f);
+            return b != null ? b : Block.absent(PoolBlocks.name(pool, f), f);
+        });
+        java.util.function.Function<IpAddress, AllocationLedger> ledger = first -> {
+            AllocationLedger l = plan.ledgers.get(first);
+            return l != null ? l : block.apply(first).ledger();
+        };
+        java.util.function.Function<IpAddress, IpRangeSet> used = first -> plan.usedCache.computeIfAbsent(first, f -> {
+            Block b = block.apply(f);
+            IpRangeSet u = ledger.apply(f).allocated();
+            for (SpinneretIPBlockWithdrawal m : b.withdrawn()) {
+                if (Block.live(m, generation, now) && m.ips != null) {
+                    u = u.union(IpRangeSet.parse(u.family(), m.ips));
+                }
+            }
+            return u;
+        });
+        AddressSpec spec = null;
+        String invalid = null;
         try {
             spec = AddressSpec.parse(pool.getSpec().ipVersion, pool.getSpec().subnet, pool.getSpec().ips,
                     pool.getSpec().excludeIPs, pool.getSpec().gateway, null);
         } catch (RuntimeException e) {
-            batch.forEach(op -> plan.outcomes.add(op.reserve()
-                    ? new LedgerOutcome.Unavailable(name, "its spec is invalid: " + e.getMessage())
-                    : new LedgerOutcome.Released(0)));
-            plan.ledger = AllocationLedger.empty(dev.spinneret.ip.IpFamily.V4);
-            return plan;
+            invalid = "its spec is invalid: " + e.getMessage();
         }
-        String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
-        plan.ledger = decode(name, spec.family(), encoded);
-        IpRangeSet usable = spec.usable();
-        plan.total = usable.sizeSaturatedLong();
-        IpRangeSet handOut = usable.minus(reserved.of(spec.family()));
-        if (spec.gateway() != null) {
-            handOut = handOut.minus(IpRangeSet.of(IpRange.single(spec.gateway())));
+        IpRangeSet usable = spec == null ? null : spec.usable();
+        IpRangeSet handOut = spec == null ? null : handOut(spec);
+        IpAddress cursor = cursors.get(pool.getMetadata().getUid());
+        if (cursor == null && pool.getStatus() != null) {
+            cursor = parseOrNull(pool.getStatus().lastAllocatedIP);
         }
-        String last = pool.getStatus() == null ? null : pool.getStatus().lastAllocatedIP;
-        IpAddress cursor = parseOrNull(last);
         boolean closed = pool.isMarkedForDeletion() || Boolean.TRUE.equals(pool.getSpec().disable);
-        long before = plan.ledger.size();
-        for (Op op : batch) {
-            if (!op.reserve()) {
-                if (op.reservationId().isEmpty()) {
-                    plan.outcomes.add(new LedgerOutcome.Released(0));
-                    continue;
-                }
-                int held = plan.ledger.addressesOf(op.reservationId()).size();
-                if (held > 0) {
-                    plan.ledger = plan.ledger.withoutReservation(op.reservationId());
-                    plan.changed = true;
-                }
-                plan.outcomes.add(new LedgerOutcome.Released(held));
+        for (int i = 0; i < batch.size(); i++) {
+            Op op = batch.get(i);
+            if (op.reservationId().isEmpty()) {
+                plan.outcomes.add(new LedgerOutcome.Released(0)); // counts only
                 continue;
             }
-            List<IpAddress> held = plan.ledger.addressesOf(op.reservationId());
+            List<IpAddress> held = held(view, plan, ledger, op.reservationId());
+            if (!op.reserve()) {
+                for (IpAddress a : held) {
+                    IpAddress first = AddressBlocks.blockOf(a);
+                    plan.ledgers.put(first, ledger.apply(first).without(a));
+                    plan.usedCache.remove(first);
+                }
+                plan.needsConfirm |= held.isEmpty();
+                plan.outcomes.add(new LedgerOutcome.Released(held.size()));
+                continue;
+            }
             if (!held.isEmpty() && (!op.exact() || held.contains(op.preferred()))) {
+                plan.needsConfirm = true;
                 plan.outcomes.add(new LedgerOutcome.Reserved(op.exact() ? op.preferred() : held.get(0), pool));
                 continue;
             }
-            if (closed) {
-                plan.outcomes.add(new LedgerOutcome.Unavailable(name, pool.isMarkedForDeletion()
-                        ? "it is being deleted" : "spec.disable is true"));
+            if (closed || invalid != null) {
+                plan.outcomes.add(new LedgerOutcome.Unavailable(name, invalid != null ? invalid
+                        : pool.isMarkedForDeletion() ? "it is being deleted" : "spec.disable is true"));
                 continue;
             }
             if (op.exact()) {
-                String why = exactUnavailable(plan.ledger, handOut, usable, spec.gateway(), op.preferred());
+                IpAddress first = AddressBlocks.blockOf(op.preferred());
+                String why = exactUnavailable(ledger.apply(first), used.apply(first), handOut, usable, spec.gateway(),
+                        op.preferred());
                 if (why != null) {
+                    plan.needsConfirm |= why.contains("already allocated");
                     plan.outcomes.add(new LedgerOutcome.Unavailable(name, why));
                     continue;
                 }
-                if (!held.isEmpty()) {
-                    plan.ledger = plan.ledger.withoutReservation(op.reservationId()); // moves to the asked address
+                for (IpAddress a : held) { // moves to the asked address
+                    IpAddress f = AddressBlocks.blockOf(a);
+                    plan.ledgers.put(f, ledger.apply(f).without(a));
+                    plan.usedCache.remove(f);
                 }
             }
-            IpRangeSet used = plan.ledger.allocated();
             Optional<IpAddress> pick = Optional.empty();
-            if (op.preferred() != null && handOut.contains(op.preferred()) && !used.contains(op.preferred())) {
+            if (op.preferred() != null && handOut.contains(op.preferred())
+                    && !used.apply(AddressBlocks.blockOf(op.preferred())).contains(op.preferred())) {
                 pick = Optional.of(op.preferred());
             }
             if (pick.isEmpty()) {
-                pick = cursor == null ? FreeAddressFinder.lowestFree(handOut, used)
-                        : FreeAddressFinder.nextFree(handOut, used, cursor);
+                pick = AddressBlocks.nextFree(handOut, used, cursor);
             }
             if (pick.isEmpty()) {
-                plan.outcomes.add(new LedgerOutcome.Exhausted(name, plan.total, plan.ledger.size()));
+                plan.needsConfirm = true;
+                long allocated = 0;
+                for (Block b : view.all()) {
+                    allocated += ledger.apply(b.first()).size();
+                }
+                plan.outcomes.add(new LedgerOutcome.Exhausted(name, usable.sizeSaturatedLong(), allocated));
                 continue;
             }
-            plan.ledger = plan.ledger.with(pick.get(), op.reservationId());
+            IpAddress first = AddressBlocks.blockOf(pick.get());
+            plan.ledgers.put(first, ledger.apply(first).with(pick.get(), op.reservationId()));
+            plan.usedCache.remove(first);
             if (op.preferred() == null) {
                 cursor = pick.get();
                 plan.cursor = cursor;
             }
-            plan.changed = true;
+            plan.allocated.add(new Alloc(i, op.reservationId(), pick.get()));
             plan.outcomes.add(new LedgerOutcome.Reserved(pick.get(), pool));
-        }
-        // what a new pod can still get; the same write carries it, as it carries the counts
-        plan.free = handOut.sizeSaturatedLong() - handOut.intersectionSize(plan.ledger.allocated()).longValue();
-        plan.restrictedBy = PoolRestrictions.of(pool.getSpec());
-        SpiderIPPoolStatus recorded = pool.getStatus() == null ? new SpiderIPPoolStatus() : pool.getStatus();
-        if (!plan.changed && plan.ledger.size() == before
-                && (recorded.totalIPCount == null || recorded.totalIPCount != plan.total
-                        || recorded.allocatedIPCount == null || recorded.allocatedIPCount != before
-                        || recorded.freeIPCount == null || recorded.freeIPCount != plan.free
-                        || !plan.restrictedBy.equals(recorded.restrictedBy))) {
-            plan.changed = true; // keep the counts exact even when nothing else changed
         }
         return plan;
     }
 
-    private static String exactUnavailable(AllocationLedger ledger, IpRangeSet handOut, IpRangeSet usable,
-            IpAddress gateway, IpAddress address) {
+    /** The addresses {@code id} holds in this pool: in the view's index, and in blocks this plan changed. */
+    private static List<IpAddress> held(PoolBlocks.View view, Plan plan,
+            java.util.function.Function<IpAddress, AllocationLedger> ledger, String id) {
+        java.util.TreeSet<IpAddress> firsts = new java.util.TreeSet<>(plan.ledgers.keySet());
+        view.holding(id).forEach(b -> firsts.add(b.first()));
+        List<IpAddress> out = new ArrayList<>(2);
+        for (IpAddress f : firsts) {
+            out.addAll(ledger.apply(f).addressesOf(id));
+        }
+        return out;
+    }
+
+    private static String exactUnavailable(AllocationLedger ledger, IpRangeSet used, IpRangeSet handOut,
+            IpRangeSet usable, IpAddress gateway, IpAddress address) {
         Optional<String> owner = ledger.owner(address);
         if (owner.isPresent()) {
             return "address " + address + " is already allocated (reservation " + owner.get() + ")";
+        }
+        if (used.contains(address)) {
+            return "address " + address + " is being removed from its spec.ips by an update in flight";
         }
         if (handOut.contains(address)) {
             return null;
@@ -313,20 +461,68 @@ public class PoolLedgerWriter {
         return "address " + address + (address.equals(gateway) ? " is its gateway" : " is held by a SpiderReservedIP");
     }
 
-    /**
-     * The pool's ledger, decoded at most once while its text stays the same (a pool of 65,536 allocations is a
-     * megabyte of text; comparing equal text is far cheaper than decoding it, and cannot be fooled the way a
-     * resourceVersion of an object built in memory could).
-     */
-    private AllocationLedger decode(String pool, dev.spinneret.ip.IpFamily family, String encoded) {
-        String text = encoded == null ? "" : encoded;
-        Decoded d = decoded.get(pool);
-        if (d != null && d.family() == family && text.equals(d.encoded())) {
-            return d.ledger();
+    // ---------------------------------------------------------------- counts
+
+    private void countsDue(String pool) {
+        if (countsDue.add(pool)) {
+            countsTimer.schedule(() -> {
+                countsDue.remove(pool);
+                try {
+                    writeCounts(pool);
+                } catch (RuntimeException e) {
+                    LOG.warnf("counts of SpiderIPPool %s not written: %s; the next change retries", pool,
+                            e.getMessage());
+                }
+            }, 1, TimeUnit.SECONDS);
         }
-        AllocationLedger ledger = AllocationLedger.decode(family, text); // "" is the empty ledger
-        decoded.put(pool, new Decoded(family, text, ledger));
-        return ledger;
+    }
+
+    /** Writes the pool's counts from the view of its blocks when they differ (status update, 409 → re-read). */
+    void writeCounts(String poolName) {
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            SpiderIPPool pool = client.resources(SpiderIPPool.class).withName(poolName).get();
+            if (pool == null || !PoolBlocks.migrated(pool) || pool.getSpec() == null) {
+                return;
+            }
+            AddressSpec spec;
+            try {
+                spec = AddressSpec.parse(pool.getSpec().ipVersion, pool.getSpec().subnet, pool.getSpec().ips,
+                        pool.getSpec().excludeIPs, pool.getSpec().gateway, null);
+            } catch (RuntimeException e) {
+                return;
+            }
+            IpRangeSet handOut = handOut(spec);
+            long allocated = 0;
+            long inHandOut = 0;
+            for (Block b : blocks.view(pool).all()) {
+                allocated += b.ledger().size();
+                inHandOut += handOut.intersectionSize(b.allocated()).longValue();
+            }
+            SpiderIPPoolStatus st = pool.getStatus();
+            long total = spec.usable().sizeSaturatedLong();
+            long free = handOut.sizeSaturatedLong() - inHandOut;
+            String restrictedBy = PoolRestrictions.of(pool.getSpec());
+            IpAddress cursor = cursors.get(pool.getMetadata().getUid());
+            String last = cursor == null ? st.lastAllocatedIP : cursor.toString();
+            if (Long.valueOf(total).equals(st.totalIPCount) && Long.valueOf(allocated).equals(st.allocatedIPCount)
+                    && Long.valueOf(free).equals(st.freeIPCount) && restrictedBy.equals(st.restrictedBy)
+                    && java.util.Objects.equals(last, st.lastAllocatedIP)) {
+                return;
+            }
+            st.totalIPCount = total;
+            st.allocatedIPCount = allocated;
+            st.freeIPCount = free;
+            st.restrictedBy = restrictedBy;
+            st.lastAllocatedIP = last;
+            try {
+                client.resources(SpiderIPPool.class).resource(pool).updateStatus();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static IpAddress parseOrNull(String s) {
@@ -358,8 +554,8 @@ public class PoolLedgerWriter {
     }
 
     /**
-     * What a reservation would get from this (cached) pool, without writing anything: the answer to a dry run.
-     * Best effort: another writer may take that address before a real request comes.
+     * What a reservation would get from this (cached) pool and the view of its blocks, without writing anything:
+     * the answer to a dry run. Best effort: another writer may take that address before a real request comes.
      */
     public LedgerOutcome preview(SpiderIPPool pool, String reservationId) {
         return preview(pool, reservationId, null);
@@ -367,7 +563,7 @@ public class PoolLedgerWriter {
 
     /** {@link #preview(SpiderIPPool, String)} for exactly {@code address} (when not null). */
     public LedgerOutcome preview(SpiderIPPool pool, String reservationId, IpAddress address) {
-        Plan plan = plan(pool, List.of(new Op(true, reservationId, address, address != null,
+        Plan plan = plan(pool, blocks.view(pool), List.of(new Op(true, reservationId, address, address != null,
                 new CompletableFuture<>())));
         return plan.outcomes.get(0);
     }
@@ -375,5 +571,6 @@ public class PoolLedgerWriter {
     @PreDestroy
     void stop() {
         workers.shutdown();
+        countsTimer.shutdownNow();
     }
 }

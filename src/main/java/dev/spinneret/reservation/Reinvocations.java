@@ -6,7 +6,7 @@ import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
-import dev.spinneret.ip.IpFamily;
+import dev.spinneret.blocks.PoolBlocks;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,7 +18,7 @@ import java.util.Map;
  * Tells our own reservation on a pod being created (the API server re-invokes the webhook when a later mutating
  * webhook changed the pod; each call has a new request uid) from one a user wrote or copied from another pod.
  * It is ours only if its id is the pod's reservation label, no stored pod holds that id yet, and every address it
- * names is held by that id in its pool's ledger (read fresh). A copied or invented reservation fails one of these.
+ * names is held by that id in its pool's ledger (the one block it falls in, read fresh). A copied or invented reservation fails one of these.
  */
 @ApplicationScoped
 public class Reinvocations {
@@ -28,6 +28,8 @@ public class Reinvocations {
     ClusterCache cache;
     @Inject
     ObjectMapper mapper;
+    @Inject
+    PoolBlocks blocks;
 
     boolean isOwn(Pod pod, String annotation) {
         JsonNode r;
@@ -72,8 +74,9 @@ public class Reinvocations {
         }
         try {
             IpAddress a = IpAddress.parse(cidr.contains("/") ? cidr.substring(0, cidr.indexOf('/')) : cidr);
-            IpFamily f = pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4;
-            return AllocationLedger.decode(f, pool.getStatus().allocatedIPs).owner(a).map(id::equals).orElse(false);
+            AllocationLedger ledger = PoolBlocks.migrated(pool) ? blocks.readFresh(pool, a).ledger() // its one block
+                    : PoolBlocks.inline(pool);
+            return ledger.owner(a).map(id::equals).orElse(false);
         } catch (RuntimeException e) {
             return false;
         }

@@ -10,7 +10,8 @@ import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Finalizers;
 import dev.spinneret.ip.AllocationLedger;
-import dev.spinneret.ip.IpFamily;
+import dev.spinneret.blocks.Block;
+import dev.spinneret.blocks.PoolBlocks;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -69,6 +70,8 @@ public class ReservationReaper {
     AdmissionGate gate;
     @Inject
     PoolLedgerWriter writer;
+    @Inject
+    PoolBlocks blocks;
     @Inject
     MeterRegistry meters;
     @Inject
@@ -238,7 +241,7 @@ public class ReservationReaper {
 
     /**
      * Keeps a pool's counts in step with its spec, and lets a deleted pool go once nothing is allocated: Spinneret's
-     * finalizer (or the legacy one) is removed only when the ledger is empty (allocation refuses a pool that is being
+     * finalizer (or the legacy one) is removed only when every block of its ledger is empty (read fresh) (allocation refuses a pool that is being
      * deleted, so the ledger can only shrink by then). A live pool's legacy finalizer is replaced in one write.
      */
     void maintain(SpiderIPPool cached) {
@@ -263,13 +266,9 @@ public class ReservationReaper {
         String name = pool.getMetadata().getName();
         List<String> have = pool.getMetadata().getFinalizers();
         if (pool.isMarkedForDeletion()) {
-            var st = pool.getStatus();
-            boolean empty = st == null || st.allocatedIPs == null || st.allocatedIPs.isEmpty();
-            if (empty && Finalizers.held(have, SpiderApi.POOL_FINALIZER)) {
+            if (Finalizers.held(have, SpiderApi.POOL_FINALIZER) && empty(pool)) {
                 gate.forget("SpiderIPPool", name, pool.getMetadata().getUid()); // stored and going: no claim needed
-                if (setFinalizers(SpiderIPPool.class, name, pool.getMetadata().getUid(), true,
-                        fresh -> fresh.getStatus() == null || fresh.getStatus().allocatedIPs == null
-                                || fresh.getStatus().allocatedIPs.isEmpty(),
+                if (setFinalizers(SpiderIPPool.class, name, pool.getMetadata().getUid(), true, this::empty,
                         f -> Finalizers.released(f, SpiderApi.POOL_FINALIZER))) {
                     LOG.infof("SpiderIPPool %s is empty: finalizer removed, deletion proceeds", name);
                 }
@@ -282,6 +281,19 @@ public class ReservationReaper {
                     SpiderApi.POOL_FINALIZER);
         }
         return false;
+    }
+
+    /**
+     * Whether nothing is allocated in the pool: every block empty (a fresh list; withdrawal marks are not
+     * allocations), or for a pool not migrated to blocks, its inline ledger. A writer that allocates after this read
+     * sees the deletion in its read of the pool after its write and takes the allocation back.
+     */
+    private boolean empty(SpiderIPPool pool) {
+        if (PoolBlocks.migrated(pool)) {
+            return blocks.readFresh(pool).all().stream().allMatch(b -> b.ledger().isEmpty());
+        }
+        String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
+        return s == null || s.isEmpty();
     }
 
     /**
@@ -363,13 +375,13 @@ public class ReservationReaper {
             }
             long total = pool.getStatus() == null || pool.getStatus().totalIPCount == null ? 0
                     : pool.getStatus().totalIPCount;
-            String encoded = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
             AllocationLedger ledger;
             try {
-                ledger = AllocationLedger.decode(pool.getSpec().ipVersion == 6 ? IpFamily.V6 : IpFamily.V4, encoded);
+                ledger = blocks.assembled(pool); // its blocks, read fresh (or the inline ledger of an earlier version)
+                dropStaleMarks(pool);
             } catch (RuntimeException e) {
                 // e.g. a pool still holding Spiderpool's JSON ledger during a migration: skip it, sweep the rest
-                LOG.warnf("SpiderIPPool %s: status.allocatedIPs is not a Spinneret ledger (%s); not swept", name,
+                LOG.warnf("SpiderIPPool %s: its ledger cannot be read (%s); not swept", name,
                         e.getMessage());
                 continue;
             }
@@ -405,6 +417,25 @@ public class ReservationReaper {
         releaseEmptySubnets();
         totals.register(totalRows, true);
         allocated.register(allocRows, true);
+    }
+
+    /** Removes withdrawal marks past their time from the pool's blocks (as just read); a conflict waits a sweep. */
+    private void dropStaleMarks(SpiderIPPool pool) {
+        if (!PoolBlocks.migrated(pool)) {
+            return;
+        }
+        long generation = pool.getMetadata().getGeneration() == null ? 0 : pool.getMetadata().getGeneration();
+        Instant now = Instant.now();
+        for (Block b : blocks.view(pool).all()) {
+            var live = b.withdrawn().stream().filter(m -> Block.live(m, generation, now)).toList();
+            if (live.size() < b.withdrawn().size()) {
+                try {
+                    blocks.write(pool, b, b.ledger(), live);
+                } catch (PoolBlocks.Conflict c) {
+                    // changed meanwhile: the next sweep looks again
+                }
+            }
+        }
     }
 
     /**

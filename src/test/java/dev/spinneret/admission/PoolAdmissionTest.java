@@ -290,6 +290,53 @@ class PoolAdmissionTest {
                 .body("response.allowed", equalTo(false));
     }
 
+    /** A pool whose ledger is in blocks: removing addresses marks them withdrawn first, or is denied naming the holder. */
+    @Test
+    void shrinkOfABlockPoolWithdrawsTheRemovedAddressesOrIsDeniedWithTheirOwner() throws Exception {
+        ObjectNode old = defaulted(pool("shrinky", "10.9.0.0/16", "10.9.0.2-10.9.0.9"));
+        old.with("metadata").put("uid", "5e7a0000-0000-4000-8000-00000000beef").put("generation", 3);
+        old.putObject("status").put("allocatedIPs", dev.spinneret.blocks.PoolBlocks.MARKER).put("allocatedIPCount", 1);
+        SpiderIPPool oldPool = client.getKubernetesSerialization().convertValue(old, SpiderIPPool.class);
+        var block = new dev.spinneret.api.v1alpha1.SpinneretIPBlock();
+        block.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                .withName(dev.spinneret.blocks.PoolBlocks.name(oldPool, dev.spinneret.ip.IpAddress.parse("10.9.0.0")))
+                .addToLabels(dev.spinneret.api.v1alpha1.SpinneretIPBlock.POOL_UID_LABEL, oldPool.getMetadata().getUid())
+                .build());
+        block.setSpec(new dev.spinneret.api.v1alpha1.SpinneretIPBlockSpec());
+        block.getSpec().pool = "shrinky";
+        block.getSpec().poolUID = oldPool.getMetadata().getUid();
+        block.getSpec().ipVersion = 4;
+        block.getSpec().firstIP = "10.9.0.0";
+        block.getSpec().allocatedIPs = "10.9.0.3=abc123";
+        client.resource(block).create();
+        java.util.function.Supplier<java.util.List<dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal>> marks = () -> {
+            var b = client.resources(dev.spinneret.api.v1alpha1.SpinneretIPBlock.class)
+                    .withName(block.getMetadata().getName()).get();
+            return b.getSpec().withdrawn == null ? java.util.List.of() : b.getSpec().withdrawn;
+        };
+        ObjectNode holder = old.deepCopy();
+        holder.with("spec").putArray("ips").add("10.9.0.4-10.9.0.9");
+        for (boolean dryRun : new boolean[] { true, false }) {
+            post("validate-spiderippool", review("SpiderIPPool", "UPDATE", holder, old, dryRun))
+                    .body("response.allowed", equalTo(false))
+                    .body("response.status.message", allOf(containsString("spec.ips: cannot remove 10.9.0.3"),
+                            containsString("abc123")));
+            assertEquals(0, marks.get().size(), "a denied update leaves no marks (dry run " + dryRun + ")");
+        }
+        ObjectNode free = old.deepCopy();
+        free.with("spec").putArray("ips").add("10.9.0.2-10.9.0.5");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", free, old, true))
+                .body("response.allowed", equalTo(true));
+        assertEquals(0, marks.get().size(), "a dry run writes no marks");
+        post("validate-spiderippool", review("SpiderIPPool", "UPDATE", free, old, false))
+                .body("response.allowed", equalTo(true));
+        assertEquals(1, marks.get().size());
+        assertEquals(java.util.List.of("10.9.0.6-10.9.0.9"), marks.get().get(0).ips);
+        assertEquals(3L, marks.get().get(0).generation);
+        assertEquals("10.9.0.3=abc123", client.resources(dev.spinneret.api.v1alpha1.SpinneretIPBlock.class)
+                .withName(block.getMetadata().getName()).get().getSpec().allocatedIPs, "allocations untouched");
+    }
+
     @Test
     void terminatingPoolCanAlwaysLoseItsFinalizer() throws Exception {
         // even a pool whose spec would now be refused (it overlaps another) can have its finalizer removed

@@ -1,5 +1,6 @@
 package dev.spinneret.api;
 
+import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
 import dev.spinneret.api.v2beta1.NoStatusSubresource;
 
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
@@ -22,14 +23,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Renders the four CRDs from the Java classes with fabric8's CRD generator (the same one QOSDK runs in the build),
+ * Renders the CRDs from the Java classes with fabric8's CRD generator (the same one QOSDK runs in the build),
  * then restores the printer-column order declared on each class: the generator sorts columns by JSON path, but
  * {@code kubectl get sp} must print VERSION SUBNET ALLOCATED-IP-COUNT TOTAL-IP-COUNT DEFAULT DISABLE as the seed does;
  * and drops the status subresource of classes annotated {@link NoStatusSubresource}.
  */
 public final class CrdFiles {
     public static final List<Class<? extends CustomResource<?, ?>>> RESOURCES = List.of(SpiderIPPool.class,
-            SpiderSubnet.class, SpiderReservedIP.class, SpiderEndpoint.class);
+            SpiderSubnet.class, SpiderReservedIP.class, SpiderEndpoint.class, SpinneretIPBlock.class);
     public static final String REGENERATE = "mvn -B test -Dtest=CrdDriftTest -Dspinneret.crds.write=true";
 
     private CrdFiles() {
@@ -56,7 +57,7 @@ public final class CrdFiles {
                     v.setSubresources(null);
                 }
             });
-            String yaml = "# Generated from dev.spinneret.api.v2beta1." + c.getSimpleName() + " — do not edit.\n"
+            String yaml = "# Generated from " + c.getName() + " — do not edit.\n"
                     + "# Regenerate with: " + REGENERATE + "\n" + ser.asYaml(crd);
             out.put(crdName + ".yaml", yaml);
             Files.delete(file);

@@ -45,14 +45,13 @@ final class Pods {
         return out;
     }
 
+    /** The pool's whole ledger (its blocks merged), encoded. */
     static String ledger(KubernetesClient c, String pool) {
-        SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
-        return p == null || p.getStatus() == null || p.getStatus().allocatedIPs == null ? "" : p.getStatus().allocatedIPs;
+        return dev.spinneret.blocks.Ledgers.of(c, pool);
     }
 
+    /** {@code status.allocatedIPCount}, once settled (the counts lag the blocks by about a second). */
     static long allocated(KubernetesClient c, String pool) {
-        SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
-        return p == null || p.getStatus() == null || p.getStatus().allocatedIPCount == null ? 0
-                : p.getStatus().allocatedIPCount;
+        return dev.spinneret.blocks.Ledgers.settledCount(c, pool);
     }
 }

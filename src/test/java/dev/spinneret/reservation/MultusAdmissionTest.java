@@ -96,8 +96,7 @@ class MultusAdmissionTest {
         PodAdmissionTest.pool(client, "dflt", "10.40.0.0/16", null, "10.40.0.10-10.40.0.20");
         post("mutate-pod", review("Pod", "CREATE", PodAdmissionTest.pod("plain", null), null, false))
                 .body("response.allowed", equalTo(true)).body("response.patch", org.hamcrest.Matchers.nullValue());
-        var status = client.resources(SpiderIPPool.class).withName("dflt").get().getStatus();
-        assertEquals("", status == null || status.allocatedIPs == null ? "" : status.allocatedIPs);
+        assertEquals("", dev.spinneret.blocks.Ledgers.of(client, "dflt"));
     }
 
     @Test

@@ -1,0 +1,75 @@
+package dev.spinneret.blocks;
+
+import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
+import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
+import dev.spinneret.ip.AddressBlocks;
+import dev.spinneret.ip.AllocationLedger;
+import dev.spinneret.ip.IpAddress;
+import dev.spinneret.ip.IpFamily;
+import dev.spinneret.ip.IpRangeSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One stored block of a pool's ledger, decoded once: its entries, its withdrawal marks, and the addresses a writer
+ * must skip ({@link #used}: allocated or withdrawn). {@code resourceVersion} is null for a block not stored yet.
+ */
+public record Block(String name, String resourceVersion, IpAddress first, AllocationLedger ledger,
+        List<SpinneretIPBlockWithdrawal> withdrawn, IpRangeSet allocated, IpRangeSet used) {
+
+    /** How long a mark of a pool update that never got stored is honoured (the API server gives up after 60 s). */
+    public static final Duration MARK_TTL = Duration.ofMinutes(2);
+
+    static Block of(SpinneretIPBlock o, IpFamily family) {
+        var s = o.getSpec();
+        IpAddress first = IpAddress.parse(family, s.firstIP);
+        AllocationLedger ledger = AllocationLedger.decode(family, s.allocatedIPs);
+        List<SpinneretIPBlockWithdrawal> marks = s.withdrawn == null ? List.of() : List.copyOf(s.withdrawn);
+        return new Block(o.getMetadata().getName(), o.getMetadata().getResourceVersion(), first, ledger, marks,
+                ledger.allocated(), used(ledger, marks, family));
+    }
+
+    /** A block that is not stored: nothing allocated. */
+    public static Block absent(String name, IpAddress first) {
+        IpRangeSet none = IpRangeSet.empty(first.family());
+        return new Block(name, null, AddressBlocks.blockOf(first), AllocationLedger.empty(first.family()), List.of(),
+                none, none);
+    }
+
+    static IpRangeSet used(AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks, IpFamily family) {
+        IpRangeSet used = ledger.allocated();
+        for (SpinneretIPBlockWithdrawal m : marks) {
+            if (m.ips != null) {
+                used = used.union(IpRangeSet.parse(family, m.ips));
+            }
+        }
+        return used;
+    }
+
+    public boolean stored() {
+        return resourceVersion != null;
+    }
+
+    /** Addresses withdrawn by marks (not allocations). */
+    public IpRangeSet withdrawnAddresses() {
+        return used.minus(allocated);
+    }
+
+    /**
+     * Whether a mark still fences: its pool update may still be stored. Dropped once the pool's generation is past
+     * the mark's (that update, or a later one, is stored and the writer's spec is that fresh), or after
+     * {@link #MARK_TTL} with the pool still at the mark's generation (the update failed).
+     */
+    public static boolean live(SpinneretIPBlockWithdrawal m, long poolGeneration, Instant now) {
+        long gen = m.generation == null ? 0 : m.generation;
+        if (poolGeneration > gen) {
+            return false;
+        }
+        try {
+            return Instant.parse(m.since).plus(MARK_TTL).isAfter(now);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

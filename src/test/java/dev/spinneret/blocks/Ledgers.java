@@ -1,0 +1,56 @@
+package dev.spinneret.blocks;
+
+import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.ip.AddressBlocks;
+import dev.spinneret.ip.AllocationLedger;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Tests' view of a pool's whole ledger, read from the API server: its blocks merged, encoded as one string. */
+public final class Ledgers {
+    private Ledgers() {
+    }
+
+    /** The pool's ledger in the encoded form ("" when empty or when the pool does not exist). */
+    public static String of(KubernetesClient c, String pool) {
+        SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
+        if (p == null) {
+            return "";
+        }
+        if (!PoolBlocks.migrated(p)) {
+            return p.getStatus() == null || p.getStatus().allocatedIPs == null ? "" : p.getStatus().allocatedIPs;
+        }
+        List<AllocationLedger> parts = new ArrayList<>();
+        for (SpinneretIPBlock b : c.resources(SpinneretIPBlock.class)
+                .withLabel(SpinneretIPBlock.POOL_UID_LABEL, p.getMetadata().getUid()).list().getItems()) {
+            parts.add(AllocationLedger.decode(PoolBlocks.family(p), b.getSpec().allocatedIPs));
+        }
+        return AddressBlocks.merge(PoolBlocks.family(p), parts).encode();
+    }
+
+    /**
+     * {@code status.allocatedIPCount} once it agrees with the blocks: the counts are written by a coalescing writer
+     * about a second behind the blocks, so this waits up to 5 s for them to settle (then returns what is there).
+     */
+    public static long settledCount(KubernetesClient c, String pool) {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (true) {
+            SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
+            long count = p == null || p.getStatus() == null || p.getStatus().allocatedIPCount == null ? 0
+                    : p.getStatus().allocatedIPCount;
+            String ledger = of(c, pool);
+            long entries = ledger.isEmpty() ? 0 : ledger.split(",").length;
+            if (count == entries || System.currentTimeMillis() > deadline) {
+                return count;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return count;
+            }
+        }
+    }
+}
