@@ -28,6 +28,8 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,6 +55,7 @@ public class PoolBlocks {
     ClusterCache cache;
 
     private volatile SharedIndexInformer<SpinneretIPBlock> informer;
+    private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
     /** pool UID → its view. */
     private final Map<String, View> views = new ConcurrentHashMap<>();
 
@@ -140,6 +143,28 @@ public class PoolBlocks {
         }
     }
 
+    /**
+     * Calls {@code listener} with the pool's name whenever the informer sees one of its blocks added, changed or
+     * deleted — whichever replica wrote it (the counts writer recomputes from the view that now includes it).
+     */
+    public void onChange(Consumer<String> listener) {
+        changeListeners.add(listener);
+    }
+
+    private void changed(SpinneretIPBlock b) {
+        String pool = b.getSpec() == null ? null : b.getSpec().pool;
+        if (pool == null) {
+            return;
+        }
+        for (Consumer<String> l : changeListeners) {
+            try {
+                l.accept(pool);
+            } catch (RuntimeException e) {
+                LOG.warnf("block change listener failed for SpiderIPPool %s: %s", pool, e.getMessage());
+            }
+        }
+    }
+
     public synchronized void start() {
         if (informer != null) {
             return;
@@ -149,11 +174,13 @@ public class PoolBlocks {
             @Override
             public void onAdd(SpinneretIPBlock b) {
                 seen(b);
+                changed(b);
             }
 
             @Override
             public void onUpdate(SpinneretIPBlock old, SpinneretIPBlock b) {
                 seen(b);
+                changed(b);
             }
 
             @Override
@@ -166,6 +193,7 @@ public class PoolBlocks {
                         // not a block we could have read
                     }
                 }
+                changed(b);
             }
         });
         informer.start();

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -463,6 +464,15 @@ public class PoolLedgerWriter {
 
     // ---------------------------------------------------------------- counts
 
+    /**
+     * Counts follow every block change this replica sees, not only its own writes: a replica whose view lagged when
+     * it wrote the counts is corrected once the view catches up (by whichever replica computes a differing value).
+     */
+    @PostConstruct
+    void followBlocks() {
+        blocks.onChange(this::countsDue);
+    }
+
     private void countsDue(String pool) {
         if (countsDue.add(pool)) {
             countsTimer.schedule(() -> {
@@ -479,8 +489,12 @@ public class PoolLedgerWriter {
 
     /** Writes the pool's counts from the view of its blocks when they differ (status update, 409 → re-read). */
     void writeCounts(String poolName) {
+        // every replica follows every block change: read the pool fresh only when the cached copy's counts differ
+        SpiderIPPool cached = cache.pool(poolName).orElse(null);
+        boolean useCache = cached != null;
         for (int attempt = 1; attempt <= 5; attempt++) {
-            SpiderIPPool pool = client.resources(SpiderIPPool.class).withName(poolName).get();
+            SpiderIPPool pool = useCache ? client.getKubernetesSerialization().clone(cached)
+                    : client.resources(SpiderIPPool.class).withName(poolName).get();
             if (pool == null || !PoolBlocks.migrated(pool) || pool.getSpec() == null) {
                 return;
             }
@@ -504,10 +518,17 @@ public class PoolLedgerWriter {
             String restrictedBy = PoolRestrictions.of(pool.getSpec());
             IpAddress cursor = cursors.get(pool.getMetadata().getUid());
             String last = cursor == null ? st.lastAllocatedIP : cursor.toString();
+            // lastAllocatedIP is each replica's own cursor: it rides along with a counts change but never causes a
+            // write by itself (two replicas would otherwise take turns rewriting it)
             if (Long.valueOf(total).equals(st.totalIPCount) && Long.valueOf(allocated).equals(st.allocatedIPCount)
                     && Long.valueOf(free).equals(st.freeIPCount) && restrictedBy.equals(st.restrictedBy)
-                    && java.util.Objects.equals(last, st.lastAllocatedIP)) {
+                    && (st.lastAllocatedIP != null || last == null)) {
                 return;
+            }
+            if (useCache) {
+                useCache = false; // the cached counts differ: decide on a fresh read
+                attempt--;
+                continue;
             }
             st.totalIPCount = total;
             st.allocatedIPCount = allocated;
