@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ExceptionHandler;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -43,6 +45,8 @@ public class ClusterCache {
     private volatile SharedIndexInformer<SpiderIPPool> pools;
     private volatile SharedIndexInformer<Namespace> namespaces;
     private volatile SharedIndexInformer<Pod> pods;
+    /** The pod informer's own client: it decodes pods without spec, status and managedFields. */
+    private volatile KubernetesClient podClient;
     private volatile SharedIndexInformer<SpiderEndpoint> endpoints;
     private volatile SharedIndexInformer<GenericKubernetesResource> networks;
     /** Multus' NetworkAttachmentDefinition ({@code k8s.cni.cncf.io/v1}), named without API discovery. */
@@ -63,7 +67,9 @@ public class ClusterCache {
         namespaces = resilient(client.namespaces().runnableInformer(0));
         namespaces.addEventHandler(counted("namespaces"));
         namespaces.start();
-        pods = podInformer(client);
+        podClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+                .withKubernetesSerialization(PodWatchSerialization.create()).build();
+        pods = podInformer(podClient);
         pods.addEventHandler(fanOut(podHandlers));
         pods.addEventHandler(counted("pods"));
         pods.start();
@@ -94,7 +100,8 @@ public class ClusterCache {
      * Only pods that hold a reservation (the others are never looked up, and each pod event costs a decode), indexed
      * by reservation id; what is stored of a pod is the metadata Spinneret reads ({@link PodMetadataStore}), and
      * there is no namespace index (nothing looks pods up by namespace): full pods were most of the heap with 10,000
-     * pods present.
+     * pods present. {@code client} should decode with {@link PodWatchSerialization}, so that what is dropped is
+     * never built either.
      */
     static SharedIndexInformer<Pod> podInformer(KubernetesClient client) {
         SharedIndexInformer<Pod> informer = resilient(client.pods().inAnyNamespace()
@@ -168,6 +175,16 @@ public class ClusterCache {
                 to.forEach(h -> h.onDelete(obj, deletedFinalStateUnknown));
             }
         };
+    }
+
+    @PreDestroy
+    synchronized void stop() {
+        if (pods != null) {
+            pods.stop();
+        }
+        if (podClient != null) {
+            podClient.close();
+        }
     }
 
     public boolean synced() {

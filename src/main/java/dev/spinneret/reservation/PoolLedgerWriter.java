@@ -493,8 +493,8 @@ public class PoolLedgerWriter {
         SpiderIPPool cached = cache.pool(poolName).orElse(null);
         boolean useCache = cached != null;
         for (int attempt = 1; attempt <= 5; attempt++) {
-            SpiderIPPool pool = useCache ? client.getKubernetesSerialization().clone(cached)
-                    : client.resources(SpiderIPPool.class).withName(poolName).get();
+            // the cached pool is only read (a differing count decides on a fresh read, which is the one written)
+            SpiderIPPool pool = useCache ? cached : client.resources(SpiderIPPool.class).withName(poolName).get();
             if (pool == null || !PoolBlocks.migrated(pool) || pool.getSpec() == null) {
                 return;
             }

@@ -121,7 +121,9 @@ public class ReservationReaper {
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
-                releases.execute(() -> releaseIfGone(pod, true));
+                // a watch DELETED event that still carries the label is the pod's removal (one that left the label
+                // selection arrives without it); only a deletion inferred from a relist needs the API's word
+                releases.execute(() -> releaseIfGone(pod, true, !unknown));
             }
         });
         cache.onPools(new ResourceEventHandler<>() {
@@ -197,12 +199,16 @@ public class ReservationReaper {
             return;
         }
         long delay = Instant.parse(pod.getMetadata().getDeletionTimestamp()).toEpochMilli() - System.currentTimeMillis();
-        timer.schedule(() -> releases.execute(() -> releaseIfGone(pod, false)), Math.max(0, delay) + 1000,
+        timer.schedule(() -> releases.execute(() -> releaseIfGone(pod, false, false)), Math.max(0, delay) + 1000,
                 TimeUnit.MILLISECONDS);
     }
 
-    /** Releases a deleted (or expired terminating) pod's reservation unless its StatefulSet ordinal keeps it. */
-    void releaseIfGone(Pod pod, boolean deleted) {
+    /**
+     * Releases a deleted (or expired terminating) pod's reservation unless its StatefulSet ordinal keeps it. {@code
+     * removed}: the pod is known to be gone from the API server (a watch DELETED event for an object that still
+     * matches the informer's label selector), so no GET confirms it; each pod deletion used to cost one.
+     */
+    void releaseIfGone(Pod pod, boolean deleted, boolean removed) {
         if (!leader) {
             return;
         }
@@ -211,7 +217,7 @@ public class ReservationReaper {
             return;
         }
         try {
-            Pod now = client.pods().inNamespace(pod.getMetadata().getNamespace())
+            Pod now = removed ? null : client.pods().inNamespace(pod.getMetadata().getNamespace())
                     .withName(pod.getMetadata().getName()).get();
             boolean same = now != null && pod.getMetadata().getUid().equals(now.getMetadata().getUid());
             if (deleted ? same : now != null && (!same || !expired(now))) {
