@@ -58,8 +58,9 @@ import org.jboss.logging.Logger;
  * spec meanwhile are taken back and re-planned. A pool update removing addresses first marks them withdrawn in their
  * blocks (the pool webhook), so no writer takes them while that update is in flight.
  *
- * <p>The pool's counts ({@code kubectl get sp} columns) are written by a coalescing writer, at most about once a
- * second per pool and only when they differ: they lag the blocks by up to about a second.
+ * <p>The pool's counts ({@code kubectl get sp} columns) are written by a coalescing writer on the replica that
+ * leads garbage collection, at most about once a second per pool and only when they differ: they lag the blocks by
+ * up to about a second (longer while no replica leads, e.g. the lease's 15 s after a leader dies).
  */
 @ApplicationScoped
 public class PoolLedgerWriter {
@@ -80,6 +81,8 @@ public class PoolLedgerWriter {
     private final Map<String, PoolQueue> queues = new ConcurrentHashMap<>();
     /** pool UID → the last address this process handed out (the next search starts after it). */
     private final Map<String, IpAddress> cursors = new ConcurrentHashMap<>();
+    /** Whether this replica keeps the pools' counts (it leads garbage collection). */
+    private volatile boolean followingCounts;
     /** Pools whose counts are due to be written (coalesced: one write per pool per second at most). */
     private final Set<String> countsDue = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService countsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -228,7 +231,9 @@ public class PoolLedgerWriter {
                 }
             }
             complete(batch, plan.outcomes);
-            countsDue(poolName);
+            if (followingCounts) {
+                countsDue(poolName); // also arrives as a block change; coalesced
+            }
             return;
         }
         throw new IllegalStateException("SpiderIPPool " + poolName + " kept changing under " + MAX_ATTEMPTS
@@ -465,12 +470,31 @@ public class PoolLedgerWriter {
     // ---------------------------------------------------------------- counts
 
     /**
-     * Counts follow every block change this replica sees, not only its own writes: a replica whose view lagged when
-     * it wrote the counts is corrected once the view catches up (by whichever replica computes a differing value).
+     * Counts follow every block change this replica sees, whoever wrote the block, and only on the replica that
+     * leads garbage collection ({@link #followCounts}): one replica computing from one view means no two replicas
+     * take turns writing counts from views that lag differently, and the others spend nothing on counts. A replica
+     * that writes counts after its own writes only, from a view that lagged, would leave them wrong until the pool's
+     * next change.
      */
     @PostConstruct
     void followBlocks() {
-        blocks.onChange(this::countsDue);
+        blocks.onChange(pool -> {
+            if (followingCounts) {
+                countsDue(pool);
+            }
+        });
+    }
+
+    /**
+     * Starts or stops following block changes for the counts (the reaper calls this as this replica gains or loses
+     * the lead). On gaining it, every known pool's counts are checked once: changes made while no replica led (a
+     * failover) are counted too. A check reads the cached pool and writes only counts that differ.
+     */
+    public void followCounts(boolean follow) {
+        followingCounts = follow;
+        if (follow) {
+            cache.pools().forEach(p -> countsDue(p.getMetadata().getName()));
+        }
     }
 
     private void countsDue(String pool) {

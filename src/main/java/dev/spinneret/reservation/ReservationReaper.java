@@ -179,11 +179,16 @@ public class ReservationReaper {
                     .withLeaderCallbacks(new LeaderCallbacks(() -> {
                         LOG.infof("%s leads garbage collection", identity);
                         leader = true;
+                        writer.followCounts(true);
                         timer.execute(this::sweepQuietly);
-                    }, () -> leader = false, newLeader -> {
+                    }, () -> {
+                        leader = false;
+                        writer.followCounts(false);
+                    }, newLeader -> {
                     })).build()).build().start();
         } else {
             leader = true;
+            writer.followCounts(true);
             timer.execute(this::sweepQuietly);
         }
         timer.scheduleWithFixedDelay(this::sweepQuietly, interval.toMillis(), interval.toMillis(),
