@@ -21,6 +21,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,16 +30,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -77,8 +76,10 @@ public class PoolLedgerWriter {
     PoolBlocks blocks;
     @Inject
     ClusterCache cache;
+    @ConfigProperty(name = "spinneret.ledger.release-linger", defaultValue = "200ms")
+    Duration releaseLinger;
 
-    private final Map<String, PoolQueue> queues = new ConcurrentHashMap<>();
+    private final Map<String, BatchQueue<Op>> queues = new ConcurrentHashMap<>();
     /** pool UID → the last address this process handed out (the next search starts after it). */
     private final Map<String, IpAddress> cursors = new ConcurrentHashMap<>();
     /** Whether this replica keeps the pools' counts (it leads garbage collection). */
@@ -87,6 +88,11 @@ public class PoolLedgerWriter {
     private final Set<String> countsDue = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService countsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pool-counts-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ScheduledExecutorService lingerTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pool-release-linger");
         t.setDaemon(true);
         return t;
     });
@@ -101,13 +107,9 @@ public class PoolLedgerWriter {
             CompletableFuture<LedgerOutcome> done) {
     }
 
-    private static final class PoolQueue {
-        final Queue<Op> pending = new ConcurrentLinkedQueue<>();
-        final AtomicBoolean draining = new AtomicBoolean();
-    }
 
     public CompletableFuture<LedgerOutcome> reserve(String pool, String reservationId, IpAddress preferred) {
-        return submit(pool, new Op(true, reservationId, preferred, false, new CompletableFuture<>()));
+        return submit(pool, new Op(true, reservationId, preferred, false, new CompletableFuture<>()), false);
     }
 
     /**
@@ -116,11 +118,22 @@ public class PoolLedgerWriter {
      * moves to this one.
      */
     public CompletableFuture<LedgerOutcome> reserveExactly(String pool, String reservationId, IpAddress address) {
-        return submit(pool, new Op(true, reservationId, address, true, new CompletableFuture<>()));
+        return submit(pool, new Op(true, reservationId, address, true, new CompletableFuture<>()), false);
     }
 
     public CompletableFuture<LedgerOutcome> release(String pool, String reservationId) {
-        return submit(pool, new Op(false, reservationId, null, false, new CompletableFuture<>()));
+        return submit(pool, new Op(false, reservationId, null, false, new CompletableFuture<>()), false);
+    }
+
+    /**
+     * A release that may wait up to {@code spinneret.ledger.release-linger} before its write starts, so that the
+     * releases of many deleted pods share block writes (a freed address is not needed at once; a reservation is):
+     * releases arriving meanwhile join the batch, and a reservation for the pool starts the write at once, taking
+     * the lingering releases along. A process that dies while a release lingers loses nothing the sweep does not
+     * find: the pod is gone, so its reservation is released as an orphan.
+     */
+    public CompletableFuture<LedgerOutcome> releaseLater(String pool, String reservationId) {
+        return submit(pool, new Op(false, reservationId, null, false, new CompletableFuture<>()), true);
     }
 
     /**
@@ -129,37 +142,21 @@ public class PoolLedgerWriter {
      * they differ.
      */
     public CompletableFuture<LedgerOutcome> refreshCounts(String pool) {
-        return submit(pool, new Op(false, "", null, false, new CompletableFuture<>()));
+        return submit(pool, new Op(false, "", null, false, new CompletableFuture<>()), false);
     }
 
-    private CompletableFuture<LedgerOutcome> submit(String pool, Op op) {
-        PoolQueue q = queues.computeIfAbsent(pool, k -> new PoolQueue());
-        q.pending.add(op);
-        if (q.draining.compareAndSet(false, true)) {
-            workers.execute(() -> drain(pool, q));
-        }
+    private CompletableFuture<LedgerOutcome> submit(String pool, Op op, boolean linger) {
+        queues.computeIfAbsent(pool, k -> new BatchQueue<Op>(workers, lingerTimer, batch -> applyAnswering(k, batch)))
+                .submit(op, linger ? releaseLinger.toMillis() : 0);
         return op.done();
     }
 
-    private void drain(String pool, PoolQueue q) {
-        while (true) {
-            List<Op> batch = new ArrayList<>();
-            for (Op op; (op = q.pending.poll()) != null;) {
-                batch.add(op);
-            }
-            if (batch.isEmpty()) {
-                q.draining.set(false);
-                if (q.pending.isEmpty() || !q.draining.compareAndSet(false, true)) {
-                    return;
-                }
-                continue;
-            }
-            try {
-                apply(pool, batch);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "ledger write for SpiderIPPool %s failed", pool);
-                batch.forEach(op -> op.done().completeExceptionally(e));
-            }
+    private void applyAnswering(String pool, List<Op> batch) {
+        try {
+            apply(pool, batch);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "ledger write for SpiderIPPool %s failed", pool);
+            batch.forEach(op -> op.done().completeExceptionally(e));
         }
     }
 
@@ -617,5 +614,6 @@ public class PoolLedgerWriter {
     void stop() {
         workers.shutdown();
         countsTimer.shutdownNow();
+        lingerTimer.shutdownNow();
     }
 }

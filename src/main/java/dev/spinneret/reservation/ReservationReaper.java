@@ -38,6 +38,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -234,16 +235,36 @@ public class ReservationReaper {
             if (sts != null && ordinalStillWanted(pod.getMetadata().getNamespace(), sts, pod.getMetadata().getName())) {
                 return;
             }
-            int released = releaseEverywhere(id, poolsOf(pod));
-            if (sts != null) {
-                deleteEndpoint(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), id);
-            }
-            if (released > 0) {
-                Counter.builder("spinneret.releases").tag("trigger", deleted ? "pod-deleted" : "pod-terminated")
-                        .register(meters).increment(released);
-                LOG.debugf("released reservation %s of pod %s/%s", id, pod.getMetadata().getNamespace(),
-                        pod.getMetadata().getName());
-            }
+            // not joined: releases linger in the writer to share block writes, so this thread goes on to the next pod
+            releaseEverywhere(id, poolsOf(pod)).whenComplete((released, failure) -> {
+                // runs on the ledger writer's thread: nothing here may block
+                if (failure != null) {
+                    LOG.warnf("release of reservation %s (pod %s/%s) failed: %s; the next sweep retries", id,
+                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), failure.getMessage());
+                    return;
+                }
+                if (sts != null) {
+                    try {
+                        releases.execute(() -> {
+                            try {
+                                deleteEndpoint(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), id);
+                            } catch (RuntimeException e) {
+                                LOG.warnf("SpiderEndpoint %s/%s of released reservation %s not deleted: %s; left in"
+                                        + " place", pod.getMetadata().getNamespace(),
+                                        pod.getMetadata().getName(), id, e.getMessage());
+                            }
+                        });
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        // shutting down: the sweep of the next leader finds the endpoint
+                    }
+                }
+                if (released > 0) {
+                    Counter.builder("spinneret.releases").tag("trigger", deleted ? "pod-deleted" : "pod-terminated")
+                            .register(meters).increment(released);
+                    LOG.debugf("released reservation %s of pod %s/%s", id, pod.getMetadata().getNamespace(),
+                            pod.getMetadata().getName());
+                }
+            });
         } catch (RuntimeException e) {
             LOG.warnf("release of reservation %s (pod %s/%s) failed: %s; the next sweep retries", id,
                     pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e.getMessage());
@@ -564,15 +585,14 @@ public class ReservationReaper {
         return null;
     }
 
-    private int releaseEverywhere(String id, Set<String> pools) {
-        int n = 0;
+    /** Releases the reservation from each pool (lingering, see {@link PoolLedgerWriter#releaseLater}): addresses freed. */
+    private CompletableFuture<Integer> releaseEverywhere(String id, Set<String> pools) {
+        CompletableFuture<Integer> total = CompletableFuture.completedFuture(0);
         for (String pool : pools) {
-            LedgerOutcome o = writer.release(pool, id).join();
-            if (o instanceof LedgerOutcome.Released r) {
-                n += r.addresses();
-            }
+            total = total.thenCombine(writer.releaseLater(pool, id),
+                    (n, o) -> n + (o instanceof LedgerOutcome.Released r ? r.addresses() : 0));
         }
-        return n;
+        return total;
     }
 
     private void deleteEndpoint(String ns, String name, String id) {
