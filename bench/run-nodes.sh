@@ -146,7 +146,7 @@ lines = ["# Pod create → Running on two real nodes: Spinneret vs host-local (N
          "pods, Spinneret) + control-plane processes, during the round. The machine is shared: load average "
          "(1 min) at the end of each round is listed." % (time.strftime("%F %H:%M", time.gmtime()),
                                                      os.uname().nodename, os.cpu_count(), n, rounds,
-                                                     env.get("SPINNERET_CNI_NOTE", "the Java dist (target/cni-dist)"), n),
+                                                     env.get("SPINNERET_CNI_NOTE", "the Go plugin (target/cni, src/main/cni/build.sh)"), n),
          "", "| round | IPAM | p50 s | p99 s | max s | pods/s | wall s | CPU s | CPU ms/pod | pods on node-a | load |",
          "|---|---|---|---|---|---|---|---|---|---|---|"]
 for i, r in enumerate(results):
