@@ -228,9 +228,7 @@ public class PoolLedgerWriter {
                 }
             }
             complete(batch, plan.outcomes);
-            if (followingCounts) {
-                countsDue(poolName); // also arrives as a block change; coalesced
-            }
+            countsDue(poolName); // also arrives as a block change; coalesced
             return;
         }
         throw new IllegalStateException("SpiderIPPool " + poolName + " kept changing under " + MAX_ATTEMPTS
@@ -475,11 +473,7 @@ public class PoolLedgerWriter {
      */
     @PostConstruct
     void followBlocks() {
-        blocks.onChange(pool -> {
-            if (followingCounts) {
-                countsDue(pool);
-            }
-        });
+        blocks.onChange(this::countsDue);
     }
 
     /**
@@ -494,8 +488,9 @@ public class PoolLedgerWriter {
         }
     }
 
+    /** Schedules a counts check of the pool, on the lease holder only (elsewhere nothing is done). */
     private void countsDue(String pool) {
-        if (countsDue.add(pool)) {
+        if (followingCounts && countsDue.add(pool)) {
             countsTimer.schedule(() -> {
                 countsDue.remove(pool);
                 try {

@@ -41,6 +41,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -237,32 +238,22 @@ public class ReservationReaper {
             }
             // not joined: releases linger in the writer to share block writes, so this thread goes on to the next pod
             releaseEverywhere(id, poolsOf(pod)).whenComplete((released, failure) -> {
-                // runs on the ledger writer's thread: nothing here may block
+                // on the ledger writer's thread: what may block goes to the release threads
+                String ns = pod.getMetadata().getNamespace();
+                String name = pod.getMetadata().getName();
                 if (failure != null) {
-                    LOG.warnf("release of reservation %s (pod %s/%s) failed: %s; the next sweep retries", id,
-                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), failure.getMessage());
+                    LOG.warnf("release of reservation %s (pod %s/%s) failed: %s; the next sweep retries", id, ns,
+                            name, failure.getMessage());
                     return;
                 }
                 if (sts != null) {
-                    try {
-                        releases.execute(() -> {
-                            try {
-                                deleteEndpoint(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), id);
-                            } catch (RuntimeException e) {
-                                LOG.warnf("SpiderEndpoint %s/%s of released reservation %s not deleted: %s; left in"
-                                        + " place", pod.getMetadata().getNamespace(),
-                                        pod.getMetadata().getName(), id, e.getMessage());
-                            }
-                        });
-                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                        // shutting down: the sweep of the next leader finds the endpoint
-                    }
+                    onReleaseThreads(() -> deleteEndpoint(ns, name, id),
+                            "SpiderEndpoint " + ns + "/" + name + " of released reservation " + id);
                 }
                 if (released > 0) {
                     Counter.builder("spinneret.releases").tag("trigger", deleted ? "pod-deleted" : "pod-terminated")
                             .register(meters).increment(released);
-                    LOG.debugf("released reservation %s of pod %s/%s", id, pod.getMetadata().getNamespace(),
-                            pod.getMetadata().getName());
+                    LOG.debugf("released reservation %s of pod %s/%s", id, ns, name);
                 }
             });
         } catch (RuntimeException e) {
@@ -583,6 +574,21 @@ public class ReservationReaper {
             }
         }
         return null;
+    }
+
+    /** Runs {@code work} on the release threads; a failure is logged, and nothing runs once they are stopped. */
+    private void onReleaseThreads(Runnable work, String what) {
+        try {
+            releases.execute(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    LOG.warnf("%s: %s; left as it is", what, e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            LOG.debugf("%s: not done, shutting down", what);
+        }
     }
 
     /** Releases the reservation from each pool (lingering, see {@link PoolLedgerWriter#releaseLater}): addresses freed. */
