@@ -10,13 +10,16 @@ import dev.spinneret.ip.IpRangeSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One stored block of a pool's ledger, decoded once: its entries, its withdrawal marks, and the addresses a writer
- * must skip ({@link #used}: allocated or withdrawn). {@code resourceVersion} is null for a block not stored yet.
+ * One stored block of a pool's ledger, decoded once: its entries, who each reservation is bound to ({@link #holders}:
+ * reservation id → {@code namespace/pod name}), its withdrawal marks, and the addresses a writer must skip
+ * ({@link #used}: allocated or withdrawn). {@code resourceVersion} is null for a block not stored yet.
  */
 public record Block(String name, String resourceVersion, IpAddress first, AllocationLedger ledger,
-        List<SpinneretIPBlockWithdrawal> withdrawn, IpRangeSet allocated, IpRangeSet used) {
+        Map<String, String> holders, List<SpinneretIPBlockWithdrawal> withdrawn, IpRangeSet allocated,
+        IpRangeSet used) {
 
     /** How long a mark of a pool update that never got stored is honoured (the API server gives up after 60 s). */
     public static final Duration MARK_TTL = Duration.ofMinutes(2);
@@ -26,15 +29,16 @@ public record Block(String name, String resourceVersion, IpAddress first, Alloca
         IpAddress first = IpAddress.parse(family, s.firstIP);
         AllocationLedger ledger = AllocationLedger.decode(family, s.allocatedIPs);
         List<SpinneretIPBlockWithdrawal> marks = s.withdrawn == null ? List.of() : List.copyOf(s.withdrawn);
-        return new Block(o.getMetadata().getName(), o.getMetadata().getResourceVersion(), first, ledger, marks,
-                ledger.allocated(), used(ledger, marks, family));
+        Map<String, String> holders = s.holders == null ? Map.of() : Map.copyOf(s.holders);
+        return new Block(o.getMetadata().getName(), o.getMetadata().getResourceVersion(), first, ledger, holders,
+                marks, ledger.allocated(), used(ledger, marks, family));
     }
 
     /** A block that is not stored: nothing allocated. */
     public static Block absent(String name, IpAddress first) {
         IpRangeSet none = IpRangeSet.empty(first.family());
-        return new Block(name, null, AddressBlocks.blockOf(first), AllocationLedger.empty(first.family()), List.of(),
-                none, none);
+        return new Block(name, null, AddressBlocks.blockOf(first), AllocationLedger.empty(first.family()), Map.of(),
+                List.of(), none, none);
     }
 
     static IpRangeSet used(AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks, IpFamily family) {
@@ -45,6 +49,11 @@ public record Block(String name, String resourceVersion, IpAddress first, Alloca
             }
         }
         return used;
+    }
+
+    /** The pod {@code id} is bound to ({@code namespace/name}), or null (no such entry, or an earlier version's). */
+    public String holder(String id) {
+        return holders.get(id);
     }
 
     public boolean stored() {

@@ -275,6 +275,20 @@ public class PoolBlocks {
         return inline(pool);
     }
 
+    /**
+     * Reservation id → the pod it is bound to ({@code namespace/name}), over the pool's blocks as last seen (after
+     * {@link #assembled}, as just read). Empty for a pool whose ledger is still inline (no bindings).
+     */
+    public Map<String, String> holders(SpiderIPPool pool) {
+        Map<String, String> out = new HashMap<>();
+        if (migrated(pool)) {
+            for (Block b : view(pool).all()) {
+                out.putAll(b.holders());
+            }
+        }
+        return out;
+    }
+
     /** The inline ledger of a pool not migrated (or being migrated). */
     public static AllocationLedger inline(SpiderIPPool pool) {
         String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
@@ -299,7 +313,25 @@ public class PoolBlocks {
      * @throws Conflict when another writer changed (or created) the block first; the view then holds it fresh
      */
     public Block write(SpiderIPPool pool, Block old, AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks) {
+        return write(pool, old, ledger, marks, Map.of());
+    }
+
+    /**
+     * As {@link #write(SpiderIPPool, Block, AllocationLedger, List)}, binding the reservations in {@code bind}
+     * (id → {@code namespace/pod name}) as well. The stored holders are exactly the ledger's ids: the old block's
+     * bindings for ids still in it, and {@code bind}'s, which take precedence (a binding is only ever added to an id
+     * that had none or the same one: {@link dev.spinneret.reservation.PoolLedgerWriter} checks).
+     */
+    public Block write(SpiderIPPool pool, Block old, AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks,
+            Map<String, String> bind) {
         View v = view(pool);
+        TreeMap<String, String> holders = new TreeMap<>();
+        for (String id : ledger.reservationIds()) {
+            String h = bind.getOrDefault(id, old.holder(id));
+            if (h != null) {
+                holders.put(id, h);
+            }
+        }
         SpinneretIPBlock o = new SpinneretIPBlock();
         o.setMetadata(new ObjectMetaBuilder().withName(old.name())
                 .withLabels(Map.of(SpinneretIPBlock.POOL_LABEL, pool.getMetadata().getName(),
@@ -315,6 +347,7 @@ public class PoolBlocks {
         s.firstIP = old.first().toString();
         s.allocatedIPs = ledger.encode();
         s.allocatedIPCount = ledger.size();
+        s.holders = holders.isEmpty() ? null : holders;
         s.withdrawn = marks.isEmpty() ? null : marks;
         o.setSpec(s);
         try {

@@ -65,6 +65,10 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
     AutoPools autoPools;
     @Inject
     ServedInterfaces interfaces;
+    @Inject
+    LedgerClaims claims;
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PodReservationWebhook.class);
 
     @Override
     public String webhookName() {
@@ -84,6 +88,13 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             pod.getMetadata().setNamespace(req.namespace());
         }
         String ns = pod.getMetadata().getNamespace();
+        // the ledger binds a reservation to the pod's namespace and name, so a generateName pod is named here (as
+        // the API server would name it, which it does only after mutating admission)
+        String generatedName = PodNames.generateIfUnnamed(pod.getMetadata().getName(),
+                pod.getMetadata().getGenerateName());
+        if (generatedName != null) {
+            pod.getMetadata().setName(generatedName);
+        }
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
         String expectedId = ReservationIds.fromRequestUid(req.uid());
         String existing = annotations == null ? null : annotations.get(IpamAnnotations.RESERVED_IPS);
@@ -120,21 +131,26 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                     namespace == null ? Map.of() : labels(namespace.getMetadata().getAnnotations()), node,
                     node == null ? Map.of() : nodeLabels(node));
 
-            boolean sts = direct != null && direct.isStatefulSet() && pod.getMetadata().getName() != null;
-            SpiderEndpoint previous = sts ? statefulSets.current(ns, pod.getMetadata().getName(), direct) : null;
+            String name = pod.getMetadata().getName();
+            if (name == null || name.isEmpty()) {
+                throw new ReservationDenied(422, "BadPod", "metadata.name: a pod needs a name or generateName");
+            }
+            String holder = ns + "/" + name;
+            boolean sts = direct != null && direct.isStatefulSet();
+            SpiderEndpoint previous = sts ? trusted(statefulSets.current(ns, name, direct), holder) : null;
             String id = previous != null ? previous.getStatus().current.reservationID : expectedId;
-            var slots = reservations.reserve(id, requests, facts,
+            var slots = reservations.reserve(id, holder, requests, facts,
                     previous == null ? Map.of() : PodReservations.prior(previous), req.dryRun(),
                     auto == null ? Map.of() : auto.pools());
             if (sts && !req.dryRun()) {
                 try {
-                    statefulSets.record(ns, pod.getMetadata().getName(), direct, owner, id, requests, slots, previous);
+                    statefulSets.record(ns, name, direct, owner, id, requests, slots, previous);
                 } catch (RuntimeException e) {
                     if (previous == null) {
-                        reservations.rollback(id, slots);
+                        reservations.rollback(id, holder, slots);
                     }
                     throw new ReservationDenied(503, "ApiServer", "could not record the StatefulSet pod's fixed"
-                            + " addresses in SpiderEndpoint " + ns + "/" + pod.getMetadata().getName() + ": "
+                            + " addresses in SpiderEndpoint " + holder + ": "
                             + e.getMessage());
                 }
             }
@@ -143,6 +159,9 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             }
             JsonNode meta = req.object().path("metadata");
             ArrayNode patch = mapper.createArrayNode();
+            if (generatedName != null) {
+                patch.addObject().put("op", "add").put("path", "/metadata/name").put("value", generatedName);
+            }
             addEntry(patch, meta, "annotations", IpamAnnotations.RESERVED_IPS,
                     reservations.annotation(id, eventTarget, requests, slots).toString());
             addEntry(patch, meta, "labels", IpamAnnotations.RESERVATION_LABEL, id);
@@ -155,6 +174,35 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         } catch (ReservationDenied d) {
             throw deny(eventTarget, d);
         }
+    }
+
+    /**
+     * A StatefulSet pod's endpoint is a record anyone with write access to SpiderEndpoints (a node's plugin) could
+     * have made: its reservation is reused only if the ledger holds each of its addresses for that reservation,
+     * bound to this pod's namespace and name (or not bound yet: an earlier version's entry for this very name).
+     */
+    private SpiderEndpoint trusted(SpiderEndpoint se, String holder) {
+        if (se == null) {
+            return null;
+        }
+        String id = se.getStatus().current.reservationID;
+        boolean any = false;
+        for (var d : se.getStatus().current.ips == null ? List.<dev.spinneret.api.v2beta1.IPAllocationDetail>of()
+                : se.getStatus().current.ips) {
+            for (String[] fam : new String[][] { { d.ipv4Pool, d.ipv4 }, { d.ipv6Pool, d.ipv6 } }) {
+                if (fam[1] == null) {
+                    continue;
+                }
+                if (!claims.holds(fam[0], fam[1], id, holder, true)) {
+                    LOG.warnf("SpiderEndpoint %s claims %s of SpiderIPPool %s for reservation %s, but the ledger does"
+                            + " not bind it to that pod: ignored, the pod gets a new reservation", holder, fam[1],
+                            fam[0], id);
+                    return null;
+                }
+                any = true;
+            }
+        }
+        return any ? se : null;
     }
 
     private ReservationDenied deny(Owner eventTarget, ReservationDenied d) {

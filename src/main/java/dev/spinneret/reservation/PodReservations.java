@@ -62,13 +62,16 @@ public class PodReservations {
     public record Slot(String iface, IpFamily family, String pool, IpAddress address, SpiderIPPool poolObject) {
     }
 
-    public List<Slot> reserve(String reservationId, List<InterfaceRequest> requests, PodFacts pod,
+    public List<Slot> reserve(String reservationId, String holder, List<InterfaceRequest> requests, PodFacts pod,
             Map<String, Prior> prior, boolean dryRun) {
-        return reserve(reservationId, requests, pod, prior, dryRun, Map.of());
+        return reserve(reservationId, holder, requests, pod, prior, dryRun, Map.of());
     }
 
-    /** @param justWritten pools this request created or changed, newer than the informer's copies */
-    public List<Slot> reserve(String reservationId, List<InterfaceRequest> requests, PodFacts pod,
+    /**
+     * @param holder the pod ({@code namespace/name}) the reservation is bound to in the ledger
+     * @param justWritten pools this request created or changed, newer than the informer's copies
+     */
+    public List<Slot> reserve(String reservationId, String holder, List<InterfaceRequest> requests, PodFacts pod,
             Map<String, Prior> prior, boolean dryRun, Map<String, SpiderIPPool> justWritten) {
         Map<String, PoolFacts> facts = new HashMap<>();
         for (SpiderIPPool p : cache.pools()) {
@@ -82,29 +85,29 @@ public class PodReservations {
             for (InterfaceRequest r : requests) {
                 Prior before = prior.get(r.iface());
                 if (r.wantsV4()) {
-                    done.add(one(reservationId, r, IpFamily.V4, r.ipv4(), facts, pod, done,
+                    done.add(one(reservationId, holder, r, IpFamily.V4, r.ipv4(), facts, pod, done,
                             before == null ? null : before.v4Pool(), before == null ? null : before.v4(), dryRun));
                 }
                 if (r.wantsV6()) {
-                    done.add(one(reservationId, r, IpFamily.V6, r.ipv6(), facts, pod, done,
+                    done.add(one(reservationId, holder, r, IpFamily.V6, r.ipv6(), facts, pod, done,
                             before == null ? null : before.v6Pool(), before == null ? null : before.v6(), dryRun));
                 }
             }
             return done;
         } catch (RuntimeException e) {
             if (!dryRun) {
-                rollback(reservationId, done);
+                rollback(reservationId, holder, done);
             }
             throw e;
         }
     }
 
-    private Slot one(String id, InterfaceRequest r, IpFamily family, List<String> names, Map<String, PoolFacts> facts,
+    private Slot one(String id, String holder, InterfaceRequest r, IpFamily family, List<String> names, Map<String, PoolFacts> facts,
             PodFacts pod, List<Slot> taken, String priorPool, IpAddress priorAddress, boolean dryRun) {
         Candidates c = PoolSelection.candidates(names, family, facts, pod);
         StaticAddress wanted = r.ips().stream().filter(a -> a.address().family() == family).findFirst().orElse(null);
         if (wanted != null) {
-            return staticAddress(id, r, family, wanted, c, taken, dryRun);
+            return staticAddress(id, holder, r, family, wanted, c, taken, dryRun);
         }
         List<String> pools = new ArrayList<>(c.pools());
         List<String> rejected = new ArrayList<>(c.rejected());
@@ -121,7 +124,7 @@ public class PodReservations {
                 + ": " + names + ")";
         if (priorPool != null && !dryRun && !pools.contains(priorPool)) {
             // the pod's pool annotation changed since this StatefulSet ordinal got its address: give the old one back
-            await(writer.release(priorPool, id), "release of the previous address in " + priorPool);
+            await(writer.release(priorPool, id, holder), "release of the previous address in " + priorPool);
         }
         if (priorPool != null && pools.remove(priorPool)) {
             pools.add(0, priorPool);
@@ -136,10 +139,10 @@ public class PodReservations {
             if (dryRun) {
                 SpiderIPPool cached = cache.pool(pool).orElse(null);
                 o = cached == null ? new LedgerOutcome.Unavailable(pool, "no such SpiderIPPool")
-                        : writer.preview(cached, id);
+                        : writer.preview(cached, id, holder);
             } else {
                 IpAddress preferred = pool.equals(priorPool) ? priorAddress : null;
-                o = await(writer.reserve(pool, id, preferred), "reservation in SpiderIPPool " + pool);
+                o = await(writer.reserve(pool, id, holder, preferred), "reservation in SpiderIPPool " + pool);
             }
             if (o instanceof LedgerOutcome.Reserved res) {
                 return new Slot(r.iface(), family, pool, res.address(), res.pool());
@@ -160,7 +163,7 @@ public class PodReservations {
      * pools that contains it, and only while it is free; refused saying why otherwise. Never falls back to another
      * address.
      */
-    private Slot staticAddress(String id, InterfaceRequest r, IpFamily family, StaticAddress wanted, Candidates c,
+    private Slot staticAddress(String id, String holder, InterfaceRequest r, IpFamily family, StaticAddress wanted, Candidates c,
             List<Slot> taken, boolean dryRun) {
         String what = "address " + wanted.text() + " asked for on interface " + r.iface() + " (network selection"
                 + " \"ips\"; pools from " + r.source() + ": " + (family == IpFamily.V4 ? r.ipv4() : r.ipv6()) + ")";
@@ -182,8 +185,8 @@ public class PodReservations {
                 throw new ReservationDenied(403, "BadStaticIP", "cannot grant " + what + ": SpiderIPPool " + pool
                         + " already serves another interface of this pod");
             }
-            LedgerOutcome o = dryRun ? writer.preview(p, id, wanted.address())
-                    : await(writer.reserveExactly(pool, id, wanted.address()), "reservation in SpiderIPPool " + pool);
+            LedgerOutcome o = dryRun ? writer.preview(p, id, holder, wanted.address())
+                    : await(writer.reserveExactly(pool, id, holder, wanted.address()), "reservation in SpiderIPPool " + pool);
             if (o instanceof LedgerOutcome.Reserved res) {
                 return new Slot(r.iface(), family, pool, res.address(), res.pool());
             }
@@ -220,10 +223,10 @@ public class PodReservations {
     }
 
     /** Gives back what a failed multi-interface reservation already took (all or nothing). */
-    public void rollback(String id, List<Slot> slots) {
+    public void rollback(String id, String holder, List<Slot> slots) {
         List<CompletableFuture<LedgerOutcome>> releases = new ArrayList<>();
         for (Slot s : slots) {
-            releases.add(writer.release(s.pool(), id));
+            releases.add(writer.release(s.pool(), id, holder));
         }
         for (CompletableFuture<LedgerOutcome> f : releases) {
             try {
@@ -245,6 +248,11 @@ public class PodReservations {
         ArrayNode ifaces = root.putArray("interfaces");
         for (IPAllocationDetail d : details(requests, slots)) {
             ifaces.add(mapper.valueToTree(d));
+        }
+        // which blocks hold the addresses: the CNI plugin reads the ledger entry of each (docs/cni.md)
+        ObjectNode uids = root.putObject("poolUIDs");
+        for (Slot s : slots) {
+            uids.put(s.pool(), s.poolObject().getMetadata().getUid());
         }
         return root;
     }

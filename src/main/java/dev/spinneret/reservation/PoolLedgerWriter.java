@@ -102,14 +102,31 @@ public class PoolLedgerWriter {
         return t;
     });
 
-    /** {@code exact}: {@code preferred} is the only acceptable address (a static address the pod asks for). */
-    private record Op(boolean reserve, String reservationId, IpAddress preferred, boolean exact,
+    /**
+     * {@code exact}: {@code preferred} is the only acceptable address (a static address the pod asks for).
+     * {@code holder}: the pod ({@code namespace/name}) the reservation is bound to; on a release, only addresses
+     * bound to it are given back (null: whichever pod they are bound to — the sweep's release of an orphan).
+     */
+    private record Op(boolean reserve, String reservationId, String holder, IpAddress preferred, boolean exact,
             CompletableFuture<LedgerOutcome> done) {
     }
 
 
-    public CompletableFuture<LedgerOutcome> reserve(String pool, String reservationId, IpAddress preferred) {
-        return submit(pool, new Op(true, reservationId, preferred, false, new CompletableFuture<>()), false);
+    /**
+     * Reserves an address of {@code pool} for reservation {@code reservationId}, bound to pod {@code holder}
+     * ({@code namespace/name}); idempotent per id. An id already bound to another pod is refused (Unavailable).
+     */
+    public CompletableFuture<LedgerOutcome> reserve(String pool, String reservationId, String holder,
+            IpAddress preferred) {
+        return submit(pool, new Op(true, reservationId, requireHolder(holder), preferred, false,
+                new CompletableFuture<>()), false);
+    }
+
+    private static String requireHolder(String holder) {
+        if (holder == null || holder.indexOf('/') <= 0 || holder.endsWith("/")) {
+            throw new IllegalArgumentException("a reservation is bound to namespace/name, not '" + holder + "'");
+        }
+        return holder;
     }
 
     /**
@@ -117,12 +134,18 @@ public class PoolLedgerWriter {
      * does not hand it out or another reservation holds it. A reservation holding another address of this pool
      * moves to this one.
      */
-    public CompletableFuture<LedgerOutcome> reserveExactly(String pool, String reservationId, IpAddress address) {
-        return submit(pool, new Op(true, reservationId, address, true, new CompletableFuture<>()), false);
+    public CompletableFuture<LedgerOutcome> reserveExactly(String pool, String reservationId, String holder,
+            IpAddress address) {
+        return submit(pool, new Op(true, reservationId, requireHolder(holder), address, true,
+                new CompletableFuture<>()), false);
     }
 
-    public CompletableFuture<LedgerOutcome> release(String pool, String reservationId) {
-        return submit(pool, new Op(false, reservationId, null, false, new CompletableFuture<>()), false);
+    /**
+     * Releases what {@code reservationId} holds in {@code pool} and is bound to {@code holder} (null: whatever pod it
+     * is bound to, for the sweep's release of an orphan whose binding it has just checked).
+     */
+    public CompletableFuture<LedgerOutcome> release(String pool, String reservationId, String holder) {
+        return submit(pool, new Op(false, reservationId, holder, null, false, new CompletableFuture<>()), false);
     }
 
     /**
@@ -132,8 +155,9 @@ public class PoolLedgerWriter {
      * the lingering releases along. A process that dies while a release lingers loses nothing the sweep does not
      * find: the pod is gone, so its reservation is released as an orphan.
      */
-    public CompletableFuture<LedgerOutcome> releaseLater(String pool, String reservationId) {
-        return submit(pool, new Op(false, reservationId, null, false, new CompletableFuture<>()), true);
+    public CompletableFuture<LedgerOutcome> releaseLater(String pool, String reservationId, String holder) {
+        return submit(pool, new Op(false, reservationId, requireHolder(holder), null, false,
+                new CompletableFuture<>()), true);
     }
 
     /**
@@ -142,7 +166,7 @@ public class PoolLedgerWriter {
      * they differ.
      */
     public CompletableFuture<LedgerOutcome> refreshCounts(String pool) {
-        return submit(pool, new Op(false, "", null, false, new CompletableFuture<>()), false);
+        return submit(pool, new Op(false, "", null, null, false, new CompletableFuture<>()), false);
     }
 
     private CompletableFuture<LedgerOutcome> submit(String pool, Op op, boolean linger) {
@@ -279,7 +303,7 @@ public class PoolLedgerWriter {
             Block old = plan.base.get(e.getKey());
             List<SpinneretIPBlockWithdrawal> marks = old.withdrawn().stream()
                     .filter(m -> Block.live(m, generation, now)).toList();
-            blocks.write(pool, old, e.getValue(), marks);
+            blocks.write(pool, old, e.getValue(), marks, plan.binds.getOrDefault(e.getKey(), Map.of()));
             count("spinneret.ledger.writes", pool.getMetadata().getName());
         }
         plan.ledgers.clear();
@@ -313,6 +337,8 @@ public class PoolLedgerWriter {
     private static final class Plan {
         /** Blocks the plan changes: block start → new ledger. */
         final TreeMap<IpAddress, AllocationLedger> ledgers = new TreeMap<>();
+        /** Bindings the plan adds: block start → reservation id → {@code namespace/pod name}. */
+        final Map<IpAddress, Map<String, String>> binds = new HashMap<>();
         /** The blocks as planned from (stored or absent): what each write's resourceVersion comes from. */
         final Map<IpAddress, Block> base = new HashMap<>();
         final Map<IpAddress, IpRangeSet> usedCache = new HashMap<>();
@@ -334,6 +360,10 @@ public class PoolLedgerWriter {
         java.util.function.Function<IpAddress, AllocationLedger> ledger = first -> {
             AllocationLedger l = plan.ledgers.get(first);
             return l != null ? l : block.apply(first).ledger();
+        };
+        java.util.function.BiFunction<IpAddress, String, String> holderOf = (first, id) -> {
+            String h = plan.binds.getOrDefault(first, Map.of()).get(id);
+            return h != null ? h : block.apply(first).holder(id);
         };
         java.util.function.Function<IpAddress, IpRangeSet> used = first -> plan.usedCache.computeIfAbsent(first, f -> {
             Block b = block.apply(f);
@@ -368,14 +398,37 @@ public class PoolLedgerWriter {
             }
             List<IpAddress> held = held(view, plan, ledger, op.reservationId());
             if (!op.reserve()) {
+                int released = 0;
                 for (IpAddress a : held) {
                     IpAddress first = AddressBlocks.blockOf(a);
+                    String bound = holderOf.apply(first, op.reservationId());
+                    if (op.holder() != null && !op.holder().equals(bound)) {
+                        // bound to another pod (a copy of its reservation was deleted), or not bound yet (an
+                        // earlier version's entry: the sweep decides, from its binding once recorded)
+                        continue;
+                    }
                     plan.ledgers.put(first, ledger.apply(first).without(a));
                     plan.usedCache.remove(first);
+                    released++;
                 }
-                plan.needsConfirm |= held.isEmpty();
-                plan.outcomes.add(new LedgerOutcome.Released(held.size()));
+                plan.needsConfirm |= released == 0;
+                plan.outcomes.add(new LedgerOutcome.Released(released));
                 continue;
+            }
+            String otherHolder = held.stream().map(a -> holderOf.apply(AddressBlocks.blockOf(a), op.reservationId()))
+                    .filter(h -> h != null && !h.equals(op.holder())).findFirst().orElse(null);
+            if (otherHolder != null) {
+                plan.needsConfirm = true;
+                plan.outcomes.add(new LedgerOutcome.Unavailable(name, "reservation " + op.reservationId()
+                        + " is bound to pod " + otherHolder + ", not " + op.holder()));
+                continue;
+            }
+            for (IpAddress a : held) { // an earlier version's entry: bind it to this pod now
+                IpAddress first = AddressBlocks.blockOf(a);
+                if (holderOf.apply(first, op.reservationId()) == null) {
+                    plan.ledgers.putIfAbsent(first, ledger.apply(first));
+                    plan.binds.computeIfAbsent(first, f -> new HashMap<>()).put(op.reservationId(), op.holder());
+                }
             }
             if (!held.isEmpty() && (!op.exact() || held.contains(op.preferred()))) {
                 plan.needsConfirm = true;
@@ -421,6 +474,7 @@ public class PoolLedgerWriter {
             }
             IpAddress first = AddressBlocks.blockOf(pick.get());
             plan.ledgers.put(first, ledger.apply(first).with(pick.get(), op.reservationId()));
+            plan.binds.computeIfAbsent(first, f -> new HashMap<>()).put(op.reservationId(), op.holder());
             plan.usedCache.remove(first);
             if (op.preferred() == null) {
                 cursor = pick.get();
@@ -594,14 +648,14 @@ public class PoolLedgerWriter {
      * What a reservation would get from this (cached) pool and the view of its blocks, without writing anything:
      * the answer to a dry run. Best effort: another writer may take that address before a real request comes.
      */
-    public LedgerOutcome preview(SpiderIPPool pool, String reservationId) {
-        return preview(pool, reservationId, null);
+    public LedgerOutcome preview(SpiderIPPool pool, String reservationId, String holder) {
+        return preview(pool, reservationId, holder, null);
     }
 
-    /** {@link #preview(SpiderIPPool, String)} for exactly {@code address} (when not null). */
-    public LedgerOutcome preview(SpiderIPPool pool, String reservationId, IpAddress address) {
-        Plan plan = plan(pool, blocks.view(pool), List.of(new Op(true, reservationId, address, address != null,
-                new CompletableFuture<>())));
+    /** {@link #preview(SpiderIPPool, String, String)} for exactly {@code address} (when not null). */
+    public LedgerOutcome preview(SpiderIPPool pool, String reservationId, String holder, IpAddress address) {
+        Plan plan = plan(pool, blocks.view(pool), List.of(new Op(true, reservationId, holder, address,
+                address != null, new CompletableFuture<>())));
         return plan.outcomes.get(0);
     }
 

@@ -50,13 +50,20 @@ import org.jboss.logging.Logger;
 /**
  * Gives addresses back. Runs on the elected leader only (Lease {@code spinneret-gc}).
  * <ul>
- * <li>Pod deleted (or terminating past its grace period): its reservation is released from every pool named in
- * its annotation — unless it is a StatefulSet pod whose ordinal is still within the StatefulSet's replicas, whose
- * addresses wait for the next pod of that ordinal.</li>
+ * <li>Pod deleted (its object gone from the API server): the addresses its reservation holds <em>bound to that
+ * pod</em> (namespace and name, in the ledger) are released from every pool named in its annotation — unless it is
+ * a StatefulSet pod whose ordinal is still within the StatefulSet's replicas, whose addresses wait for the next pod
+ * of that ordinal. A terminating pod keeps its addresses, also past its grace period (a partitioned node may still
+ * run its containers), until its object is gone: the kubelet's confirmation, a forced deletion, or the pod garbage
+ * collector once its Node object is deleted. Deleting a pod that carries a copy of another pod's reservation frees
+ * nothing.</li>
  * <li>A sweep at start-up and every {@code spinneret.gc.interval} reconciles each pool's ledger against pods and
- * StatefulSet endpoints. A reservation nobody holds (its pod was never stored because a later webhook denied it,
- * or this process died) is released once it has been orphaned for {@code spinneret.gc.orphan-ttl} and a fresh read
- * from the API server confirms it.</li>
+ * StatefulSet endpoints by the ledger's binding: a reservation is held while the pod it is bound to exists (whatever
+ * its labels say; a pod of that name carrying another reservation is another incarnation) or its StatefulSet
+ * ordinal is wanted. A reservation nobody holds (its pod was never stored because a later webhook denied it, or this
+ * process died) is released once it has been orphaned for {@code spinneret.gc.orphan-ttl} and a fresh read from the
+ * API server confirms it. An entry an earlier version wrote, bound to no pod, is bound by the sweep to the pod that
+ * carries its reservation (the earliest created, if a copy exists).</li>
  * </ul>
  * Releases remove only the addresses held by that reservation id, so they are safe to repeat.
  */
@@ -113,19 +120,17 @@ public class ReservationReaper {
         cache.onPods(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
-                scheduleIfTerminating(pod);
             }
 
             @Override
             public void onUpdate(Pod oldPod, Pod pod) {
-                scheduleIfTerminating(pod);
             }
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
                 // a watch DELETED event that still carries the label is the pod's removal (one that left the label
                 // selection arrives without it); only a deletion inferred from a relist needs the API's word
-                releases.execute(() -> releaseIfGone(pod, true, !unknown));
+                releases.execute(() -> releaseIfGone(pod, !unknown));
             }
         });
         cache.onPools(new ResourceEventHandler<>() {
@@ -201,21 +206,12 @@ public class ReservationReaper {
         return leader;
     }
 
-    private void scheduleIfTerminating(Pod pod) {
-        if (pod.getMetadata().getDeletionTimestamp() == null || reservationId(pod) == null) {
-            return;
-        }
-        long delay = Instant.parse(pod.getMetadata().getDeletionTimestamp()).toEpochMilli() - System.currentTimeMillis();
-        timer.schedule(() -> releases.execute(() -> releaseIfGone(pod, false, false)), Math.max(0, delay) + 1000,
-                TimeUnit.MILLISECONDS);
-    }
-
     /**
-     * Releases a deleted (or expired terminating) pod's reservation unless its StatefulSet ordinal keeps it. {@code
-     * removed}: the pod is known to be gone from the API server (a watch DELETED event for an object that still
-     * matches the informer's label selector), so no GET confirms it; each pod deletion used to cost one.
+     * Releases a deleted pod's reservation — what the ledger binds to this pod's namespace and name — unless its
+     * StatefulSet ordinal keeps it. {@code removed}: the pod is known to be gone from the API server (a watch DELETED
+     * event for an object that still matches the informer's label selector), so no GET confirms it.
      */
-    void releaseIfGone(Pod pod, boolean deleted, boolean removed) {
+    void releaseIfGone(Pod pod, boolean removed) {
         if (!leader) {
             return;
         }
@@ -226,10 +222,9 @@ public class ReservationReaper {
         try {
             Pod now = removed ? null : client.pods().inNamespace(pod.getMetadata().getNamespace())
                     .withName(pod.getMetadata().getName()).get();
-            boolean same = now != null && pod.getMetadata().getUid().equals(now.getMetadata().getUid());
-            if (deleted ? same : now != null && (!same || !expired(now))) {
-                // deleted: the informer watches by label, so a pod whose label was stripped (the pod webhook
-                // refuses that, but it may be bypassed) looks deleted while it still exists and holds its address
+            if (now != null && pod.getMetadata().getUid().equals(now.getMetadata().getUid())) {
+                // the informer watches by label, so a pod whose label was stripped (the admission policy refuses
+                // that, but it may be bypassed) looks deleted while it still exists and holds its address
                 return;
             }
             String sts = statefulSetOf(pod);
@@ -237,10 +232,10 @@ public class ReservationReaper {
                 return;
             }
             // not joined: releases linger in the writer to share block writes, so this thread goes on to the next pod
-            releaseEverywhere(id, poolsOf(pod)).whenComplete((released, failure) -> {
+            String ns = pod.getMetadata().getNamespace();
+            String name = pod.getMetadata().getName();
+            releaseEverywhere(id, ns + "/" + name, poolsOf(pod)).whenComplete((released, failure) -> {
                 // on the ledger writer's thread: what may block goes to the release threads
-                String ns = pod.getMetadata().getNamespace();
-                String name = pod.getMetadata().getName();
                 if (failure != null) {
                     LOG.warnf("release of reservation %s (pod %s/%s) failed: %s; the next sweep retries", id, ns,
                             name, failure.getMessage());
@@ -251,7 +246,7 @@ public class ReservationReaper {
                             "SpiderEndpoint " + ns + "/" + name + " of released reservation " + id);
                 }
                 if (released > 0) {
-                    Counter.builder("spinneret.releases").tag("trigger", deleted ? "pod-deleted" : "pod-terminated")
+                    Counter.builder("spinneret.releases").tag("trigger", "pod-deleted")
                             .register(meters).increment(released);
                     LOG.debugf("released reservation %s of pod %s/%s", id, ns, name);
                 }
@@ -399,8 +394,10 @@ public class ReservationReaper {
             long total = pool.getStatus() == null || pool.getStatus().totalIPCount == null ? 0
                     : pool.getStatus().totalIPCount;
             AllocationLedger ledger;
+            Map<String, String> holders;
             try {
                 ledger = blocks.assembled(pool); // its blocks, read fresh (or the inline ledger of an earlier version)
+                holders = blocks.holders(pool); // from that read
                 dropStaleMarks(pool);
             } catch (RuntimeException e) {
                 // e.g. a pool still holding Spiderpool's JSON ledger during a migration: skip it, sweep the rest
@@ -414,7 +411,11 @@ public class ReservationReaper {
             for (String id : ledger.reservationIds()) {
                 String key = name + "/" + id;
                 seen.add(key);
-                if (heldInCache(id)) {
+                String holder = holders.get(id);
+                if (holder == null && PoolBlocks.migrated(pool)) {
+                    holder = bindUnbound(name, id); // an earlier version's entry
+                }
+                if (holder != null ? heldInCache(id, holder) : heldInCache(id)) {
                     orphanSince.remove(key);
                     continue;
                 }
@@ -422,11 +423,11 @@ public class ReservationReaper {
                 if (Duration.between(since, Instant.now()).compareTo(orphanTtl) < 0) {
                     continue;
                 }
-                if (heldFresh(id)) {
+                if (holder != null ? heldFresh(id, holder) : heldFresh(id)) {
                     orphanSince.remove(key);
                     continue;
                 }
-                LedgerOutcome o = writer.release(name, id).join();
+                LedgerOutcome o = writer.release(name, id, holder).join();
                 orphanSince.remove(key);
                 int n = o instanceof LedgerOutcome.Released r ? r.addresses() : 0;
                 if (n > 0) {
@@ -496,11 +497,81 @@ public class ReservationReaper {
         }
     }
 
-    private boolean heldInCache(String id) {
-        for (Pod p : cache.podsWithReservation(id)) {
-            if (!expired(p) || keptByStatefulSet(p)) {
-                return true;
+    /**
+     * Binds an entry an earlier version wrote (no holder) to the pod that carries its reservation — the earliest
+     * created, since a copy can only be made of a pod that exists — by a reservation of that id for that pod, which
+     * only adds the binding. Returns the holder, or null when no pod carries it (an orphan, decided as before).
+     */
+    private String bindUnbound(String pool, String id) {
+        Pod first = null;
+        for (Pod p : client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL, id).list()
+                .getItems()) {
+            if (first == null || p.getMetadata().getCreationTimestamp().compareTo(
+                    first.getMetadata().getCreationTimestamp()) < 0) {
+                first = p;
             }
+        }
+        if (first == null || !poolsOf(first).contains(pool)) {
+            return null;
+        }
+        String holder = first.getMetadata().getNamespace() + "/" + first.getMetadata().getName();
+        try {
+            LedgerOutcome o = writer.reserve(pool, id, holder, null).join();
+            if (o instanceof LedgerOutcome.Reserved) {
+                LOG.infof("SpiderIPPool %s: reservation %s (written by an earlier version) bound to pod %s", pool, id,
+                        holder);
+                return holder;
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("SpiderIPPool %s: could not bind reservation %s to pod %s: %s", pool, id, holder,
+                    e.getMessage());
+        }
+        return null;
+    }
+
+    /**
+     * Whether the pod {@code holder} ({@code namespace/name}) that reservation {@code id} is bound to still holds it:
+     * it exists and carries that reservation or none (a pod whose label was stripped; a pod of that name carrying
+     * another reservation is a later incarnation), or its StatefulSet ordinal keeps it.
+     */
+    private boolean heldInCache(String id, String holder) {
+        int slash = holder.indexOf('/');
+        String ns = holder.substring(0, slash);
+        String name = holder.substring(slash + 1);
+        Pod p = cache.pod(ns, name).orElse(null);
+        if (p != null && sameReservation(p, id)) {
+            return true;
+        }
+        SpiderEndpoint se = cache.endpoint(ns, name).orElse(null);
+        return se != null && endpointOf(se, id) && endpointKept(se);
+    }
+
+    private boolean heldFresh(String id, String holder) {
+        int slash = holder.indexOf('/');
+        String ns = holder.substring(0, slash);
+        String name = holder.substring(slash + 1);
+        Pod p = client.pods().inNamespace(ns).withName(name).get();
+        if (p != null && sameReservation(p, id)) {
+            return true;
+        }
+        SpiderEndpoint se = client.resources(SpiderEndpoint.class).inNamespace(ns).withName(name).get();
+        return se != null && endpointOf(se, id) && endpointKept(se);
+    }
+
+    private static boolean sameReservation(Pod p, String id) {
+        String carried = reservationId(p);
+        return carried == null || carried.equals(id);
+    }
+
+    private static boolean endpointOf(SpiderEndpoint se, String id) {
+        return se.getStatus() != null && se.getStatus().current != null
+                && id.equals(se.getStatus().current.reservationID);
+    }
+
+    /** An earlier version's entry, bound to no pod: held while a pod carries its reservation (labels). */
+    private boolean heldInCache(String id) {
+        if (!cache.podsWithReservation(id).isEmpty()) {
+            return true;
         }
         for (SpiderEndpoint se : cache.endpointsWithReservation(id)) {
             if (endpointKept(se)) {
@@ -511,10 +582,9 @@ public class ReservationReaper {
     }
 
     private boolean heldFresh(String id) {
-        for (Pod p : client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL, id).list().getItems()) {
-            if (!expired(p) || keptByStatefulSet(p)) {
-                return true;
-            }
+        if (!client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL, id).list().getItems()
+                .isEmpty()) {
+            return true;
         }
         for (SpiderEndpoint se : client.resources(SpiderEndpoint.class).inAnyNamespace()
                 .withLabel(IpamAnnotations.RESERVATION_LABEL, id).list().getItems()) {
@@ -531,16 +601,6 @@ public class ReservationReaper {
         }
         return ordinalStillWanted(se.getMetadata().getNamespace(), se.getStatus().ownerControllerName,
                 se.getMetadata().getName());
-    }
-
-    private boolean keptByStatefulSet(Pod p) {
-        String sts = statefulSetOf(p);
-        return sts != null && ordinalStillWanted(p.getMetadata().getNamespace(), sts, p.getMetadata().getName());
-    }
-
-    private static boolean expired(Pod p) {
-        String ts = p.getMetadata().getDeletionTimestamp();
-        return ts != null && Instant.parse(ts).isBefore(Instant.now());
     }
 
     private boolean ordinalStillWanted(String ns, String stsName, String podName) {
@@ -592,10 +652,10 @@ public class ReservationReaper {
     }
 
     /** Releases the reservation from each pool (lingering, see {@link PoolLedgerWriter#releaseLater}): addresses freed. */
-    private CompletableFuture<Integer> releaseEverywhere(String id, Set<String> pools) {
+    private CompletableFuture<Integer> releaseEverywhere(String id, String holder, Set<String> pools) {
         CompletableFuture<Integer> total = CompletableFuture.completedFuture(0);
         for (String pool : pools) {
-            total = total.thenCombine(writer.releaseLater(pool, id),
+            total = total.thenCombine(writer.releaseLater(pool, id, holder),
                     (n, o) -> n + (o instanceof LedgerOutcome.Released r ? r.addresses() : 0));
         }
         return total;

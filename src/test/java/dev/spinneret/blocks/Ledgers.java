@@ -30,6 +30,22 @@ public final class Ledgers {
         return AddressBlocks.merge(PoolBlocks.family(p), parts).encode();
     }
 
+    /** The pool's bindings over all its blocks: reservation id → {@code namespace/pod name}. */
+    public static java.util.Map<String, String> holders(KubernetesClient c, String pool) {
+        SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        if (p == null || !PoolBlocks.migrated(p)) {
+            return out;
+        }
+        for (SpinneretIPBlock b : c.resources(SpinneretIPBlock.class)
+                .withLabel(SpinneretIPBlock.POOL_UID_LABEL, p.getMetadata().getUid()).list().getItems()) {
+            if (b.getSpec().holders != null) {
+                out.putAll(b.getSpec().holders);
+            }
+        }
+        return out;
+    }
+
     /**
      * {@code status.allocatedIPCount} once it agrees with the blocks: the counts are written by a coalescing writer
      * about a second behind the blocks, so this waits up to 5 s for them to settle (then returns what is there).

@@ -44,9 +44,9 @@ class CniContractTest {
         throw new AssertionError("no fixture " + name);
     }
 
-    static SpiderIPPool pool(String name, String subnet, String gateway, List<Route> routes) {
+    static SpiderIPPool pool(String name, String uid, String subnet, String gateway, List<Route> routes) {
         SpiderIPPool p = new SpiderIPPool();
-        p.setMetadata(new ObjectMetaBuilder().withName(name).build());
+        p.setMetadata(new ObjectMetaBuilder().withName(name).withUid(uid).build());
         p.setSpec(new SpiderIPPoolSpec());
         p.getSpec().subnet = subnet;
         p.getSpec().gateway = gateway;
@@ -58,9 +58,9 @@ class CniContractTest {
     void theServiceWritesTheAnnotationOfTheFixture() throws Exception {
         PodReservations writer = new PodReservations();
         writer.mapper = mapper;
-        SpiderIPPool v4 = pool("nginx-v4-ippool", "10.244.0.0/16", "10.244.0.1", List.of(new Route("10.10.0.0/16", "10.244.0.1")));
-        SpiderIPPool v6 = pool("v6-pool", "fd00::/64", "fd00::1", null);
-        SpiderIPPool net1 = pool("macvlan-ens224", "172.18.40.0/24", "172.18.40.1", null);
+        SpiderIPPool v4 = pool("nginx-v4-ippool", "7f3e2a10-5b1c-4c8e-9d2f-0a1b2c3d4e01", "10.244.0.0/16", "10.244.0.1", List.of(new Route("10.10.0.0/16", "10.244.0.1")));
+        SpiderIPPool v6 = pool("v6-pool", "7f3e2a10-5b1c-4c8e-9d2f-0a1b2c3d4e02", "fd00::/64", "fd00::1", null);
+        SpiderIPPool net1 = pool("macvlan-ens224", "7f3e2a10-5b1c-4c8e-9d2f-0a1b2c3d4e03", "172.18.40.0/24", "172.18.40.1", null);
         List<InterfaceRequest> requests = List.of(
                 new InterfaceRequest("eth0", List.of("nginx-v4-ippool"), List.of("v6-pool"), false, "test"),
                 new InterfaceRequest("net1", List.of("macvlan-ens224"), List.of(), true, "test"));

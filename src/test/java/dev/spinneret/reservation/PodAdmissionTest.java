@@ -357,4 +357,64 @@ class PodAdmissionTest {
         deniedWith(ownedPod("d", "Deployment", Map.of(IpamAnnotations.SUBNET, "{\"ipv4\":[\"six\"]}",
                 "ipam.spidernet.io/ippool-ip-number", "2")), "under ipv4, but it is an IPv6 subnet");
     }
+
+    @Test
+    void theLedgerBindsEachReservationToThePodsNamespaceAndName() throws Exception {
+        pool(client, "bound", "10.31.0.0/16", null, "10.31.0.1-10.31.0.9");
+        awaitPool("bound");
+        JsonNode r = reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("named", "{\"ipv4\":[\"bound\"]}"),
+                null, false)).extract().asString());
+        String id = r.get("id").asText();
+        assertEquals(Map.of(id, "default/named"), dev.spinneret.blocks.Ledgers.holders(client, "bound"));
+        // the annotation names the pool's UID, so the CNI plugin finds the block without reading the pool
+        assertEquals(client.resources(SpiderIPPool.class).withName("bound").get().getMetadata().getUid(),
+                r.at("/poolUIDs/bound").asText());
+    }
+
+    @Test
+    void aGenerateNamePodIsNamedByTheWebhookAndBoundUnderThatName() throws Exception {
+        pool(client, "gen", "10.32.0.0/16", null, "10.32.0.1-10.32.0.9");
+        awaitPool("gen");
+        ObjectNode p = pod("ignored", "{\"ipv4\":[\"gen\"]}");
+        ((ObjectNode) p.get("metadata")).remove("name");
+        ((ObjectNode) p.get("metadata")).put("generateName", "web-7d9f-");
+        JsonNode resp = M.readTree(post("mutate-pod", review("Pod", "CREATE", p, null, false)).extract().asString())
+                .get("response");
+        JsonNode patched = io.fabric8.zjsonpatch.JsonPatch.apply(
+                M.readTree(Base64.getDecoder().decode(resp.get("patch").asText())), p);
+        String name = patched.at("/metadata/name").asText();
+        assertTrue(name.matches("web-7d9f-[bcdfghjklmnpqrstvwxz2456789]{5}"), name);
+        String id = M.readTree(patched.at("/metadata/annotations").get(IpamAnnotations.RESERVED_IPS).asText())
+                .get("id").asText();
+        assertEquals(Map.of(id, "default/" + name), dev.spinneret.blocks.Ledgers.holders(client, "gen"));
+    }
+
+    @Test
+    void anInventedStatefulSetEndpointDoesNotHandOverAnotherPodsAddress() throws Exception {
+        pool(client, "stsv", "10.33.0.0/16", null, "10.33.0.1-10.33.0.9");
+        awaitPool("stsv");
+        JsonNode victim = reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("victim",
+                "{\"ipv4\":[\"stsv\"]}"), null, false)).extract().asString());
+        String victimId = victim.get("id").asText();
+        // an endpoint "evil-0" claiming the victim's reservation, as a node's credentials could write one
+        dev.spinneret.api.v2beta1.SpiderEndpoint se = new dev.spinneret.api.v2beta1.SpiderEndpoint();
+        se.setMetadata(new ObjectMetaBuilder().withName("evil-0").withNamespace("default").build());
+        se.setStatus(new dev.spinneret.api.v2beta1.SpiderEndpointStatus());
+        se.getStatus().current = new dev.spinneret.api.v2beta1.PodIPAllocation();
+        se.getStatus().current.reservationID = victimId;
+        se.getStatus().current.uid = "0";
+        dev.spinneret.api.v2beta1.IPAllocationDetail d = new dev.spinneret.api.v2beta1.IPAllocationDetail();
+        d.iface = "eth0";
+        d.ipv4 = victim.at("/interfaces/0/ipv4").asText();
+        d.ipv4Pool = "stsv";
+        se.getStatus().current.ips = List.of(d);
+        se.getStatus().ownerControllerType = "StatefulSet";
+        se.getStatus().ownerControllerName = "app";
+        client.resource(se).create();
+        ObjectNode evil = ownedPod("evil-0", "StatefulSet", Map.of(IpamAnnotations.IPPOOL, "{\"ipv4\":[\"stsv\"]}"));
+        JsonNode got = reservedIps(post("mutate-pod", review("Pod", "CREATE", evil, null, false)).extract().asString());
+        assertNotEquals(victimId, got.get("id").asText());
+        assertNotEquals(victim.at("/interfaces/0/ipv4").asText(), got.at("/interfaces/0/ipv4").asText());
+        assertEquals("default/victim", dev.spinneret.blocks.Ledgers.holders(client, "stsv").get(victimId));
+    }
 }

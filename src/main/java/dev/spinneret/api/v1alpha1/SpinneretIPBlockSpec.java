@@ -2,6 +2,7 @@ package dev.spinneret.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SpinneretIPBlockSpec {
@@ -18,6 +19,13 @@ public class SpinneretIPBlockSpec {
      * {@code dev.spinneret.ip.AllocationLedger} (only this block's addresses).
      */
     public String allocatedIPs;
+    /**
+     * Who each reservation was made for: reservation id → {@code <namespace>/<pod name>}. The binding the CNI plugin
+     * checks before it hands an address to a pod, and the one releases follow (docs/security.md). Every id of
+     * {@code allocatedIPs} written by this version has one; an id without one was written by an earlier version and
+     * is bound by the service from its pod shortly after start-up.
+     */
+    public Map<String, String> holders;
     /** Number of entries in {@code allocatedIPs}, for {@code kubectl get sib}. */
     public Integer allocatedIPCount;
     /**

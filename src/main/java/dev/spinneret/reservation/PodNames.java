@@ -1,0 +1,35 @@
+package dev.spinneret.reservation;
+
+import java.security.SecureRandom;
+
+/**
+ * Names a pod created with {@code generateName} the way the API server does (the prefix, cut to 58 characters,
+ * and five random characters of {@code bcdfghjklmnpqrstvwxz2456789}). The API server names such a pod only after
+ * mutating admission; the pod webhook needs the name earlier, because the ledger binds a reservation to the pod's
+ * namespace and name.
+ */
+final class PodNames {
+    static final String ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+    static final int RANDOM_LENGTH = 5;
+    static final int MAX_PREFIX = 63 - RANDOM_LENGTH;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private PodNames() {
+    }
+
+    /** A generated name when the pod has no name but a generateName, else null (the pod keeps its name). */
+    static String generateIfUnnamed(String name, String generateName) {
+        if (name != null && !name.isEmpty()) {
+            return null;
+        }
+        if (generateName == null || generateName.isEmpty()) {
+            return null;
+        }
+        String prefix = generateName.length() > MAX_PREFIX ? generateName.substring(0, MAX_PREFIX) : generateName;
+        StringBuilder sb = new StringBuilder(prefix);
+        for (int i = 0; i < RANDOM_LENGTH; i++) {
+            sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+        }
+        return sb.toString();
+    }
+}
