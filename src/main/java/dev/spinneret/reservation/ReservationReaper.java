@@ -82,6 +82,8 @@ public class ReservationReaper {
     @Inject
     PoolBlocks blocks;
     @Inject
+    dev.spinneret.cluster.Events events;
+    @Inject
     MeterRegistry meters;
     @Inject
     ObjectMapper mapper;
@@ -120,6 +122,9 @@ public class ReservationReaper {
         cache.onPods(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
+                if (leader) {
+                    onReleaseThreads(() -> reportForeignClaim(pod), "checking the reservation claim of a pod");
+                }
             }
 
             @Override
@@ -204,6 +209,39 @@ public class ReservationReaper {
 
     public boolean isLeader() {
         return leader;
+    }
+
+    /**
+     * A pod that carries a reservation the ledger binds to another pod (a copy of that pod's annotation and label,
+     * stored while the pod webhook was not called) gets a Warning Event and is counted: the CNI plugin refuses it
+     * (error 103), and nothing it does releases the other pod's addresses. Read from the watched blocks, no request.
+     */
+    void reportForeignClaim(Pod pod) {
+        String id = reservationId(pod);
+        if (id == null) {
+            return;
+        }
+        String holder = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+        for (String poolName : poolsOf(pod)) {
+            SpiderIPPool pool = cache.pool(poolName).orElse(null);
+            if (pool == null || !PoolBlocks.migrated(pool)) {
+                continue;
+            }
+            for (var b : blocks.view(pool).holding(id)) {
+                String bound = b.holder(id);
+                if (bound != null && !bound.equals(holder)) {
+                    Counter.builder("spinneret.foreign.claims").register(meters).increment();
+                    LOG.warnf("pod %s carries reservation %s, which the ledger of SpiderIPPool %s binds to pod %s:"
+                            + " a copied or forged claim; its CNI ADD is refused", holder, id, poolName, bound);
+                    events.warning(new dev.spinneret.cluster.Owner("v1", "Pod", pod.getMetadata().getNamespace(),
+                            pod.getMetadata().getName(), pod.getMetadata().getUid()), "ForeignReservation",
+                            "carries reservation " + id + " of pod " + bound + " (SpiderIPPool " + poolName
+                                    + "): it gets no address from it; delete this pod and create it without the"
+                                    + " ipam.spidernet.io/reserved-ips annotation and reservation-id label");
+                    return;
+                }
+            }
+        }
     }
 
     /**
