@@ -24,6 +24,8 @@ public class Startup {
     @Inject
     ReservationReaper reaper;
     @Inject
+    dev.spinneret.reservation.LateReservations late;
+    @Inject
     AdmissionGate gate;
     @Inject
     dev.spinneret.blocks.PoolBlocks blocks;
@@ -42,6 +44,7 @@ public class Startup {
                     blocks.start();
                     reserved.start();
                     reaper.start();
+                    late.start();
                     return;
                 } catch (RuntimeException e) {
                     LOG.warnf("cannot start the informers yet (attempt %d): %s", attempt, e.getMessage());

@@ -106,6 +106,40 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                     + IpamAnnotations.RESERVED_IPS + "]: is written by Spinneret at admission and may not be set by"
                     + " users; remove it (copying a pod's YAML copies it)"));
         }
+        Reserved r = reserveFor(pod, expectedId, req.dryRun());
+        if (r == null) {
+            return AdmissionOutcome.allow(); // Spinneret serves none of this pod's interfaces
+        }
+        if (!r.notes().isEmpty()) {
+            return AdmissionOutcome.allowWarning(r.notes()); // dry run before the pool exists
+        }
+        JsonNode meta = req.object().path("metadata");
+        ArrayNode patch = mapper.createArrayNode();
+        if (generatedName != null) {
+            patch.addObject().put("op", "add").put("path", "/metadata/name").put("value", generatedName);
+        }
+        addEntry(patch, meta, "annotations", IpamAnnotations.RESERVED_IPS, r.annotation());
+        addEntry(patch, meta, "labels", IpamAnnotations.RESERVATION_LABEL, r.id());
+        return AdmissionOutcome.patch(patch);
+    }
+
+    /**
+     * What a pod got: its reservation id, the annotation value, and (a dry run before its automatic pool exists)
+     * notes instead of a reservation.
+     */
+    public record Reserved(String id, String annotation, List<String> notes) {
+    }
+
+    /**
+     * Reserves the addresses of every interface Spinneret serves for {@code pod} (its metadata, namespace and name
+     * set, and the spec fields that pin it to a node), bound to its namespace and name: the admission path and the
+     * late path ({@link LateReservations}) alike. Null when Spinneret serves none of its interfaces.
+     *
+     * @throws ReservationDenied saying why it cannot be served (a Warning Event goes to its controller)
+     */
+    public Reserved reserveFor(Pod pod, String expectedId, boolean dryRun) {
+        String ns = pod.getMetadata().getNamespace();
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
         Owner owner = owners.topController(pod);
         Owner direct = pod.getMetadata().getOwnerReferences() == null ? null
                 : pod.getMetadata().getOwnerReferences().stream().filter(r -> Boolean.TRUE.equals(r.getController()))
@@ -115,15 +149,15 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         try {
             Namespace namespace = cache.namespace(ns).orElse(null);
             AutoPools.Prepared auto = SubnetAnnotations.present(annotations)
-                    ? autoPools.prepare(owner, annotations, req.dryRun()) : null;
+                    ? autoPools.prepare(owner, annotations, dryRun) : null;
             if (auto != null && !auto.notes().isEmpty()) {
-                return AdmissionOutcome.allowWarning(auto.notes()); // dry run before the pool exists
+                return new Reserved(null, null, auto.notes());
             }
             List<InterfaceRequest> requests = new ArrayList<>(auto != null ? auto.requests() : List.of());
             requests.addAll(interfaces.requests(annotations, namespace, ns,
                     requests.stream().map(InterfaceRequest::iface).collect(Collectors.toSet())));
             if (requests.isEmpty()) {
-                return AdmissionOutcome.allow(); // Spinneret serves none of this pod's interfaces
+                return null;
             }
             String node = PodPinning.node(pod);
             PodFacts facts = new PodFacts(ns, AutoPoolLabels.selectionLabels(pod.getMetadata().getLabels(), owner),
@@ -140,9 +174,9 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             SpiderEndpoint previous = sts ? trusted(statefulSets.current(ns, name, direct), holder) : null;
             String id = previous != null ? previous.getStatus().current.reservationID : expectedId;
             var slots = reservations.reserve(id, holder, requests, facts,
-                    previous == null ? Map.of() : PodReservations.prior(previous), req.dryRun(),
+                    previous == null ? Map.of() : PodReservations.prior(previous), dryRun,
                     auto == null ? Map.of() : auto.pools());
-            if (sts && !req.dryRun()) {
+            if (sts && !dryRun) {
                 try {
                     statefulSets.record(ns, name, direct, owner, id, requests, slots, previous);
                 } catch (RuntimeException e) {
@@ -150,22 +184,13 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                         reservations.rollback(id, holder, slots);
                     }
                     throw new ReservationDenied(503, "ApiServer", "could not record the StatefulSet pod's fixed"
-                            + " addresses in SpiderEndpoint " + holder + ": "
-                            + e.getMessage());
+                            + " addresses in SpiderEndpoint " + holder + ": " + e.getMessage());
                 }
             }
-            if (!req.dryRun()) {
+            if (!dryRun) {
                 Counter.builder("spinneret.reservations").tag("outcome", "reserved").register(meters).increment();
             }
-            JsonNode meta = req.object().path("metadata");
-            ArrayNode patch = mapper.createArrayNode();
-            if (generatedName != null) {
-                patch.addObject().put("op", "add").put("path", "/metadata/name").put("value", generatedName);
-            }
-            addEntry(patch, meta, "annotations", IpamAnnotations.RESERVED_IPS,
-                    reservations.annotation(id, eventTarget, requests, slots).toString());
-            addEntry(patch, meta, "labels", IpamAnnotations.RESERVATION_LABEL, id);
-            return AdmissionOutcome.patch(patch);
+            return new Reserved(id, reservations.annotation(id, eventTarget, requests, slots).toString(), List.of());
         } catch (SelectionDenied e) {
             throw deny(eventTarget, new ReservationDenied("BadNetwork".equals(e.reason()) ? 422 : 403, e.reason(),
                     e.getMessage()));

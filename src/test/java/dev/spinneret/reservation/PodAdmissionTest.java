@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -416,5 +417,25 @@ class PodAdmissionTest {
         assertNotEquals(victimId, got.get("id").asText());
         assertNotEquals(victim.at("/interfaces/0/ipv4").asText(), got.at("/interfaces/0/ipv4").asText());
         assertEquals("default/victim", dev.spinneret.blocks.Ledgers.holders(client, "stsv").get(victimId));
+    }
+
+    @Test
+    void aPodTheWebhookNeverSawIsReservedAfterCreationAndBoundToItself() throws Exception {
+        pool(client, "late", "10.34.0.0/16", null, "10.34.0.1-10.34.0.9");
+        awaitPool("late");
+        // stored without passing the webhook (an excluded namespace, or every replica down)
+        io.fabric8.kubernetes.api.model.Pod p = client.getKubernetesSerialization().convertValue(
+                pod("unseen", "{\"ipv4\":[\"late\"]}"), io.fabric8.kubernetes.api.model.Pod.class);
+        client.resource(p).create();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var now = client.pods().inNamespace("default").withName("unseen").get();
+            assertNotNull(now.getMetadata().getLabels(), "no reservation label yet");
+            String id = now.getMetadata().getLabels().get(IpamAnnotations.RESERVATION_LABEL);
+            assertNotNull(id, "no reservation label yet");
+            JsonNode ann = M.readTree(now.getMetadata().getAnnotations().get(IpamAnnotations.RESERVED_IPS));
+            assertEquals(id, ann.get("id").asText());
+            assertEquals("10.34.0.1/16", ann.at("/interfaces/0/ipv4").asText());
+            assertEquals(Map.of(id, "default/unseen"), dev.spinneret.blocks.Ledgers.holders(client, "late"));
+        });
     }
 }
