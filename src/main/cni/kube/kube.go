@@ -1,6 +1,7 @@
 // Package kube is the plugin's access to the Kubernetes API: the kubeconfig through client-go's clientcmd, the
 // HTTP client (TLS, client certificates, bearer token or tokenFile, tls-server-name) from client-go's rest
-// package, and small structs for the two objects the plugin touches. No typed clientset: its scheme
+// package, and small structs for the objects the plugin touches (pods, SpiderEndpoints; SpinneretIPBlocks and
+// SpiderIPPools, read only, to confirm a reservation in the ledger). No typed clientset: its scheme
 // registration would cost every exec milliseconds of CPU.
 package kube
 
@@ -24,6 +25,9 @@ import (
 
 // Group and version of Spiderpool's API.
 const GroupVersion = "spiderpool.spidernet.io/v2beta1"
+
+// BlockGroupVersion is the group and version of SpinneretIPBlock (the service's ledger blocks, cluster-scoped).
+const BlockGroupVersion = "ipam.spinneret.dev/v1alpha1"
 
 // FieldManager is the server-side apply field manager of the plugin's SpiderEndpoint writes.
 const FieldManager = "spinneret-cni"
@@ -226,6 +230,58 @@ type Endpoint struct {
 	Status     struct {
 		Current *Current `json:"current,omitempty"`
 	} `json:"status"`
+}
+
+// Block is a SpinneretIPBlock: the allocations of 256 addresses of one pool, and who they were made for.
+type Block struct {
+	Metadata ObjectMeta `json:"metadata"`
+	Spec     struct {
+		Pool      string `json:"pool"`
+		PoolUID   string `json:"poolUID"`
+		IPVersion int    `json:"ipVersion"`
+		FirstIP   string `json:"firstIP"`
+		// AllocatedIPs is the ledger encoding (package ledger) of this block's addresses.
+		AllocatedIPs string `json:"allocatedIPs"`
+		// Holders maps a reservation id to "<namespace>/<pod name>" of the pod it was made for.
+		Holders map[string]string `json:"holders"`
+	} `json:"spec"`
+}
+
+// Pool is what the plugin reads of a SpiderIPPool: its UID, and status.allocatedIPs, which is ledger.Marker once
+// the pool's ledger lives in SpinneretIPBlocks.
+type Pool struct {
+	Metadata ObjectMeta `json:"metadata"`
+	Status   struct {
+		AllocatedIPs string `json:"allocatedIPs"`
+	} `json:"status"`
+}
+
+// BlockPath is the SpinneretIPBlock's URL path.
+func BlockPath(name string) string {
+	return "/apis/" + BlockGroupVersion + "/spinneretipblocks/" + name
+}
+
+// PoolPath is the SpiderIPPool's URL path.
+func PoolPath(name string) string { return "/apis/" + GroupVersion + "/spiderippools/" + name }
+
+// GetBlock reads a SpinneretIPBlock; nil when it does not exist.
+func (c *Client) GetBlock(ctx context.Context, name string) (*Block, error) {
+	var b Block
+	found, err := c.do(ctx, http.MethodGet, BlockPath(name), nil, "", nil, &b)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// GetPool reads a SpiderIPPool; nil when it does not exist.
+func (c *Client) GetPool(ctx context.Context, name string) (*Pool, error) {
+	var p Pool
+	found, err := c.do(ctx, http.MethodGet, PoolPath(name), nil, "", nil, &p)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &p, nil
 }
 
 func podPath(ns, name string) string { return "/api/v1/namespaces/" + ns + "/pods/" + name }

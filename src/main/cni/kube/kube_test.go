@@ -176,6 +176,36 @@ func TestAPIErrorsAndNotFound(t *testing.T) {
 	}
 }
 
+func TestGetBlockAndPool(t *testing.T) {
+	s := apitest.NewServer(t, apitest.Options{})
+	s.AddPool("p", "pu", false)
+	s.PutBlock("pu-0a010000", map[string]any{"pool": "p", "poolUID": "pu", "ipVersion": 4, "firstIP": "10.1.0.0",
+		"allocatedIPs": "10.1.0.7=r1", "holders": map[string]any{"r1": "default/p1"}})
+	c, err := kube.Load(s.Kubeconfig(t, t.TempDir(), "token: x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.GetBlock(context.Background(), "pu-0a010000")
+	if err != nil || b == nil || b.Spec.Pool != "p" || b.Spec.PoolUID != "pu" || b.Spec.IPVersion != 4 || b.Spec.FirstIP != "10.1.0.0" ||
+		b.Spec.AllocatedIPs != "10.1.0.7=r1" || b.Spec.Holders["r1"] != "default/p1" {
+		t.Fatalf("GetBlock = %+v, %v", b, err)
+	}
+	p, err := c.GetPool(context.Background(), "p")
+	if err != nil || p == nil || p.Metadata.UID != "pu" || p.Status.AllocatedIPs != "spinneret-blocks/v1" {
+		t.Fatalf("GetPool = %+v, %v", p, err)
+	}
+	if b, err := c.GetBlock(context.Background(), "absent"); b != nil || err != nil {
+		t.Fatalf("absent block: %v %v", b, err)
+	}
+	if p, err := c.GetPool(context.Background(), "absent"); p != nil || err != nil {
+		t.Fatalf("absent pool: %v %v", p, err)
+	}
+	seen := s.Seen()
+	if seen[0].Path != "/apis/ipam.spinneret.dev/v1alpha1/spinneretipblocks/pu-0a010000" || seen[1].Path != "/apis/spiderpool.spidernet.io/v2beta1/spiderippools/p" {
+		t.Fatalf("paths %v %v", seen[0].Path, seen[1].Path)
+	}
+}
+
 func mustWrite(t *testing.T, p string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(p, b, 0o600); err != nil {

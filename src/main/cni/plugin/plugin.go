@@ -1,7 +1,9 @@
 // Package plugin carries out the IPAM commands. ADD reads the reservation that the admission webhook wrote on the
-// pod, confirms it on the SpiderEndpoint and returns it: one GET of the pod and one server-side apply of the
-// endpoint. It never allocates and never reads pool ledgers (the service's private format). DEL releases nothing.
-// Only the Kubernetes API server is contacted, never the Spinneret service.
+// pod, confirms every address of the interface in the pool's ledger (the SpinneretIPBlock holding it must give it to
+// the annotation's reservation id, recorded for this pod), records it on the SpiderEndpoint and returns it: one GET
+// of the pod, one GET of a block per address family (plus a GET of the pool for an annotation written before pool
+// UIDs were recorded in it) and one server-side apply of the endpoint. It never allocates and never writes a ledger.
+// DEL releases nothing. Only the Kubernetes API server is contacted, never the Spinneret service.
 package plugin
 
 import (
@@ -26,6 +28,7 @@ import (
 	"spinneret.dev/cni/cnilog"
 	"spinneret.dev/cni/config"
 	"spinneret.dev/cni/kube"
+	"spinneret.dev/cni/ledger"
 	"spinneret.dev/cni/reservation"
 	"spinneret.dev/cni/result"
 )
@@ -150,6 +153,91 @@ func (p *Plugin) read(ctx context.Context, c *kube.Client, pod config.Pod, ifNam
 	return &held{pod: obj, res: res, nic: nic}, nil
 }
 
+// forged is error 103 for an address the ledger does not give to this pod's reservation.
+func forged(who string, a netip.Addr, pool, ledgerSays string) *types.Error {
+	return types.NewError(ErrReservationNotHeld, fmt.Sprintf("address %s (pool %s) is not held by pod %s: %s; the pod carries a copied or forged %s annotation",
+		a, pool, who, ledgerSays, reservation.Annotation),
+		"only the addresses the Spinneret webhook reserved for this pod are handed out; delete the pod to get its own reservation")
+}
+
+// holderOf describes what the ledger records for reservation id.
+func holderOf(b *kube.Block, id string) string {
+	if h := b.Spec.Holders[id]; h != "" {
+		return "pod " + h
+	}
+	return "no pod recorded"
+}
+
+// verify confirms each address of the interface in its pool's ledger: the SpinneretIPBlock holding it (named by
+// the pool's UID, from the annotation's poolUIDs or, for an older annotation, a GET of the pool) must exist, belong
+// to the pool, give the address to the annotation's id, and record that id for this pod. It returns the number of
+// API reads. It writes nothing.
+func (p *Plugin) verify(ctx context.Context, c *kube.Client, pod config.Pod, h *held) (int, *types.Error) {
+	who := pod.Namespace + "/" + pod.Name
+	id := h.res.ID
+	gets := 0
+	for _, f := range []struct{ cidr, pool string }{{h.nic.IPv4, h.nic.IPv4Pool}, {h.nic.IPv6, h.nic.IPv6Pool}} {
+		if f.cidr == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(f.cidr)
+		if err != nil { // reservation.Parse checked it
+			return gets, types.NewError(ErrBadReservation, "reservation annotation "+reservation.Annotation+": '"+f.cidr+"' is not an address in CIDR notation", "")
+		}
+		a, pool := pfx.Addr(), f.pool
+		uid, known := h.res.PoolUIDs[pool]
+		var legacy *kube.Pool
+		if !known {
+			// an annotation written before poolUIDs: the pool's UID from the pool itself
+			gets++
+			if legacy, err = c.GetPool(ctx, pool); err != nil {
+				return gets, APIError(err, "reading SpiderIPPool "+pool)
+			}
+			if legacy == nil {
+				return gets, forged(who, a, pool, "SpiderIPPool "+pool+" does not exist")
+			}
+			uid = legacy.Metadata.UID
+		}
+		name := ledger.BlockName(uid, a)
+		gets++
+		b, err := c.GetBlock(ctx, name)
+		if err != nil {
+			return gets, APIError(err, "reading SpinneretIPBlock "+name)
+		}
+		if b == nil {
+			if legacy != nil && legacy.Status.AllocatedIPs != ledger.Marker {
+				return gets, types.NewError(types.ErrTryAgainLater, fmt.Sprintf("address %s: the ledger of SpiderIPPool %s is not kept in SpinneretIPBlocks yet, so the reservation cannot be confirmed",
+					a, pool), "the Spinneret service moves the ledger into blocks; try again later")
+			}
+			return gets, forged(who, a, pool, "the ledger has no entry for it (no SpinneretIPBlock "+name+")")
+		}
+		if b.Spec.Pool != pool || b.Spec.PoolUID != uid {
+			return gets, forged(who, a, pool, fmt.Sprintf("SpinneretIPBlock %s belongs to pool %s (UID %s), not to pool %s (UID %s)",
+				name, b.Spec.Pool, b.Spec.PoolUID, pool, uid))
+		}
+		holder, found, err := ledger.Holder(b.Spec.AllocatedIPs, a)
+		if err != nil {
+			return gets, types.NewError(ErrReservationNotHeld, fmt.Sprintf("address %s (pool %s) cannot be confirmed: spec.allocatedIPs of SpinneretIPBlock %s is unreadable: %v",
+				a, pool, name, err), "the ledger is damaged; see the Spinneret service's log")
+		}
+		switch {
+		case !found:
+			return gets, forged(who, a, pool, "the ledger has no entry for it (SpinneretIPBlock "+name+")")
+		case holder != id:
+			return gets, forged(who, a, pool, fmt.Sprintf("the ledger gives it to reservation %s (%s), not to reservation %s", holder, holderOf(b, holder), id))
+		}
+		switch rec := b.Spec.Holders[id]; rec {
+		case "":
+			return gets, types.NewError(types.ErrTryAgainLater, fmt.Sprintf("address %s (pool %s): the ledger gives it to reservation %s but has not recorded the pod of that reservation yet (SpinneretIPBlock %s)",
+				a, pool, id, name), "the binding is not recorded yet: the Spinneret service records it shortly; try again later")
+		case who:
+		default:
+			return gets, forged(who, a, pool, fmt.Sprintf("the ledger gives it to reservation %s of pod %s", id, rec))
+		}
+	}
+	return gets, nil
+}
+
 func describe(n *reservation.Interface) string {
 	var parts []string
 	if n.IPv4 != "" {
@@ -181,12 +269,18 @@ func (p *Plugin) Add(ctx context.Context, args *skel.CmdArgs, conf *config.Conf)
 		return nil, e
 	}
 	t2 := time.Now()
+	// nothing is written for an address the ledger does not give to this pod
+	gets, e := p.verify(ctx, c, pod, h)
+	if e != nil {
+		return nil, e
+	}
+	t3 := time.Now()
 	if e := p.confirm(ctx, c, args, pod, h); e != nil {
 		return nil, e
 	}
 	if p.Log.DebugEnabled() {
-		p.Log.Debugf("timing ms: client %d, pod (connect+TLS+GET) %d, endpoint apply %d",
-			t1.Sub(t0).Milliseconds(), t2.Sub(t1).Milliseconds(), time.Since(t2).Milliseconds())
+		p.Log.Debugf("timing ms: client %d, pod (connect+TLS+GET) %d, ledger (%d GET) %d, endpoint apply %d",
+			t1.Sub(t0).Milliseconds(), t2.Sub(t1).Milliseconds(), gets, t3.Sub(t2).Milliseconds(), time.Since(t3).Milliseconds())
 	}
 	p.Log.Infof("ADD ok: reservation %s %s %s", h.res.ID, args.IfName, describe(h.nic))
 	return result.Build(h.nic, conf.CleanGateway, conf.DNS), nil
@@ -246,7 +340,7 @@ func (p *Plugin) confirm(ctx context.Context, c *kube.Client, args *skel.CmdArgs
 	return nil
 }
 
-// Check verifies what ADD verifies, and that prevResult (if any) carries exactly the reserved addresses. It writes
+// Check verifies what ADD verifies (the pod and the ledger), and that prevResult (if any) carries exactly the reserved addresses. It writes
 // nothing.
 func (p *Plugin) Check(ctx context.Context, args *skel.CmdArgs, conf *config.Conf) *types.Error {
 	pod, e := config.PodFromArgs(args.Args)
@@ -259,6 +353,9 @@ func (p *Plugin) Check(ctx context.Context, args *skel.CmdArgs, conf *config.Con
 	}
 	h, e := p.read(ctx, c, pod, args.IfName)
 	if e != nil {
+		return e
+	}
+	if _, e := p.verify(ctx, c, pod, h); e != nil {
 		return e
 	}
 	if conf.Net.RawPrevResult != nil {

@@ -45,6 +45,64 @@ func contractAnnotation(t *testing.T) string {
 	return ""
 }
 
+// the pools of the fixture, their UIDs and the blocks holding its addresses
+var (
+	poolUIDs = map[string]string{"nginx-v4-ippool": "uid-v4", "v6-pool": "uid-v6", "macvlan-ens224": "uid-m"}
+	blockV4  = "uid-v4-0af47800"                         // 10.244.120.0/24
+	blockV6  = "uid-v6-fd000000000000000000000000000000" // fd00::/120
+	blockM   = "uid-m-ac122800"                          // 172.18.40.0/24
+)
+
+// withUIDs is the fixture's annotation with poolUIDs, as the webhook writes it since issue 21.
+func withUIDs(t *testing.T, annotation string) string {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(annotation), &m); err != nil {
+		t.Fatal(err)
+	}
+	uids := map[string]any{}
+	for k, v := range poolUIDs {
+		uids[k] = v
+	}
+	m["poolUIDs"] = uids
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// installLedger stores the pools and the blocks that give the fixture's addresses to reservation k2x9a0b1qz3m of
+// default/nginx-m-0, among other pods' reservations.
+func installLedger(s *apitest.Server) {
+	for name, uid := range poolUIDs {
+		s.AddPool(name, uid, false)
+	}
+	s.PutBlock(blockV4, map[string]any{"pool": "nginx-v4-ippool", "poolUID": "uid-v4", "ipVersion": 4, "firstIP": "10.244.120.0",
+		"allocatedIPs": "10.244.120.9=web1,.10=k2x9a0b1qz3m,.200=web2",
+		"holders":      map[string]any{"web1": "default/web-1", "k2x9a0b1qz3m": "default/nginx-m-0", "web2": "shop/web-2"}})
+	s.PutBlock(blockV6, map[string]any{"pool": "v6-pool", "poolUID": "uid-v6", "ipVersion": 6, "firstIP": "fd00::",
+		"allocatedIPs": "fd00::9=web1,:a=k2x9a0b1qz3m",
+		"holders":      map[string]any{"web1": "default/web-1", "k2x9a0b1qz3m": "default/nginx-m-0"}})
+	s.PutBlock(blockM, map[string]any{"pool": "macvlan-ens224", "poolUID": "uid-m", "ipVersion": 4, "firstIP": "172.18.40.0",
+		"allocatedIPs": "172.18.40.7=k2x9a0b1qz3m", "holders": map[string]any{"k2x9a0b1qz3m": "default/nginx-m-0"}})
+}
+
+// editSpec changes a stored block's spec; call it under the server's lock (in Set).
+func editSpec(s *apitest.Server, name string, f func(spec map[string]any)) {
+	f(s.Blocks[name]["spec"].(map[string]any))
+}
+
+// editBlock changes a stored block's spec.
+func editBlock(s *apitest.Server, name string, f func(spec map[string]any)) {
+	s.Set(func(s *apitest.Server) { editSpec(s, name, f) })
+}
+
+// paths lists the requests as "METHOD path".
+func paths(seen []apitest.Request) []string {
+	var out []string
+	for _, r := range seen {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
 type env struct {
 	s    *apitest.Server
 	conf *config.Conf
@@ -58,6 +116,7 @@ func setup(t *testing.T, ipamExtra string) *env {
 	if e != nil {
 		t.Fatal(e)
 	}
+	installLedger(s)
 	return &env{s: s, conf: conf, p: &Plugin{Getenv: func(string) string { return "" }}}
 }
 
@@ -77,9 +136,16 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func TestAddConfirmsWithOneReadAndOneWrite(t *testing.T) {
+const (
+	podGET    = "GET /api/v1/namespaces/default/pods/nginx-m-0"
+	blockGET  = "GET /apis/ipam.spinneret.dev/v1alpha1/spinneretipblocks/"
+	poolGET   = "GET /apis/spiderpool.spidernet.io/v2beta1/spiderippools/"
+	endpointW = "PATCH /apis/spiderpool.spidernet.io/v2beta1/namespaces/default/spiderendpoints/nginx-m-0"
+)
+
+func TestAddConfirmsInTheLedgerWithOneGETPerFamily(t *testing.T) {
 	e := setup(t, "")
-	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	res, err := e.p.Add(ctx(t), args("eth0", ""), e.conf)
 	if err != nil {
 		t.Fatal(err)
@@ -88,29 +154,57 @@ func TestAddConfirmsWithOneReadAndOneWrite(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	seen := e.s.Seen()
-	if len(seen) != 2 || seen[0].Method != "GET" || seen[1].Method != "PATCH" ||
-		seen[1].ContentType != "application/apply-patch+yaml" || !strings.Contains(seen[1].Query, "fieldManager=spinneret-cni") {
-		t.Fatalf("API calls: %+v", seen)
+	// dual stack: the pod, the block of each family, the endpoint
+	want := []string{podGET, blockGET + blockV4, blockGET + blockV6, endpointW}
+	if got := paths(seen); !reflect.DeepEqual(got, want) {
+		t.Fatalf("API calls\n%v\nwant\n%v", got, want)
+	}
+	if seen[3].ContentType != "application/apply-patch+yaml" || !strings.Contains(seen[3].Query, "fieldManager=spinneret-cni") {
+		t.Fatalf("apply: %+v", seen[3])
 	}
 	// the applied object is the shared contract's SpiderEndpoint, which the Java tests read
 	fixture, _ := os.ReadFile(contractDir + "spiderendpoint-applied.json")
-	var want, got map[string]any
-	_ = json.Unmarshal(fixture, &want)
-	delete(want, "about")
-	_ = json.Unmarshal(seen[1].Body, &got)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("applied\n%s\nwant the fixture\n%s", seen[1].Body, fixture)
+	var want2, got map[string]any
+	_ = json.Unmarshal(fixture, &want2)
+	delete(want2, "about")
+	_ = json.Unmarshal(seen[3].Body, &got)
+	if !reflect.DeepEqual(got, want2) {
+		t.Fatalf("applied\n%s\nwant the fixture\n%s", seen[3].Body, fixture)
 	}
-	// Multus' second interface is served from its own entry
+	// Multus' second interface is served from its own entry; single stack: one ledger GET
 	res, err = e.p.Add(ctx(t), args("net1", ""), e.conf)
 	if err != nil || len(res.IPs) != 1 || res.IPs[0].Address.String() != "172.18.40.7/24" || len(res.Routes) != 0 {
 		t.Fatalf("net1: %+v %v", res, err)
+	}
+	want = []string{podGET, blockGET + blockM, endpointW}
+	if got := paths(e.s.Seen()[4:]); !reflect.DeepEqual(got, want) {
+		t.Fatalf("net1 API calls\n%v\nwant\n%v", got, want)
+	}
+}
+
+// An annotation written before poolUIDs: the pool's UID comes from a GET of the pool.
+func TestAddWithALegacyAnnotationReadsThePool(t *testing.T) {
+	e := setup(t, "")
+	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{podGET, poolGET + "nginx-v4-ippool", blockGET + blockV4, poolGET + "v6-pool", blockGET + blockV6, endpointW}
+	if got := paths(e.s.Seen()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("API calls\n%v\nwant\n%v", got, want)
+	}
+	// a pool whose ledger has not been moved into blocks yet: try again later
+	e.s.Set(func(s *apitest.Server) { delete(s.Blocks, blockV4) })
+	e.s.AddPool("nginx-v4-ippool", "uid-v4", true)
+	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err == nil || err.Code != types.ErrTryAgainLater ||
+		!strings.Contains(err.Msg, "the ledger of SpiderIPPool nginx-v4-ippool is not kept in SpinneretIPBlocks yet") {
+		t.Fatalf("pool not migrated: %v", err)
 	}
 }
 
 func TestAddKeepsOtherOwnersAndReplacesAnOlderPod(t *testing.T) {
 	e := setup(t, "")
-	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	e.s.PutEndpoint("default", "nginx-m-0", map[string]any{"apiVersion": "spiderpool.spidernet.io/v2beta1", "kind": "SpiderEndpoint",
 		"metadata": map[string]any{"name": "nginx-m-0", "namespace": "default",
 			"ownerReferences": []any{map[string]any{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "nginx-m", "uid": "sts"},
@@ -135,7 +229,7 @@ func TestAddKeepsOtherOwnersAndReplacesAnOlderPod(t *testing.T) {
 func TestAddWithAnOldCRDThatHasAStatusSubresource(t *testing.T) {
 	e := setup(t, "")
 	e.s.Set(func(s *apitest.Server) { s.StatusSubresource = true })
-	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
 		t.Fatal(err)
 	}
@@ -143,13 +237,16 @@ func TestAddWithAnOldCRDThatHasAStatusSubresource(t *testing.T) {
 	if cur["containerID"] != containerID {
 		t.Fatalf("status not written through /status: %v", cur)
 	}
-	if n := len(e.s.Seen()); n != 3 {
-		t.Fatalf("want GET + apply + status apply, got %d calls", n)
+	if n := len(e.s.Seen()); n != 5 {
+		t.Fatalf("want GET pod, 2 GET block, apply, status apply, got %d calls", n)
 	}
 }
 
 func TestAddErrors(t *testing.T) {
-	good := contractAnnotation(t)
+	good := withUIDs(t, contractAnnotation(t))
+	// another pod's annotation under another id: 10.244.120.9 and fd00::9 belong to web1 of default/web-1
+	web1 := strings.NewReplacer(`"k2x9a0b1qz3m"`, `"web1"`, "10.244.120.10/16", "10.244.120.9/16", "fd00::a/64", "fd00::9/64").Replace(good)
+	madeUp := strings.Replace(good, `"k2x9a0b1qz3m"`, `"madeup1"`, 1)
 	cases := []struct {
 		name       string
 		annotation string
@@ -158,7 +255,9 @@ func TestAddErrors(t *testing.T) {
 		ifName     string
 		extraArgs  string
 		fail       int
+		failOnly   string
 		deleted    time.Duration
+		server     func(s *apitest.Server)
 		code       uint
 		msg        string
 	}{
@@ -175,6 +274,50 @@ func TestAddErrors(t *testing.T) {
 		{name: "other 4xx", fail: 422, code: ErrAPI, msg: "HTTP 422"},
 		{name: "server error", fail: 500, code: types.ErrTryAgainLater, msg: "HTTP 500"},
 		{name: "throttled", fail: 429, code: types.ErrTryAgainLater, msg: "HTTP 429"},
+		// the ledger (issue 21): a copy of another pod's annotation, or a made-up one, gets nothing
+		{name: "forged copy: same id, another pod", server: func(s *apitest.Server) {
+			editSpec(s, blockV4, func(spec map[string]any) {
+				spec["holders"].(map[string]any)["k2x9a0b1qz3m"] = "default/nginx-m-original"
+			})
+		}, code: ErrReservationNotHeld,
+			msg: "address 10.244.120.10 (pool nginx-v4-ippool) is not held by pod default/nginx-m-0: the ledger gives it to reservation k2x9a0b1qz3m of pod default/nginx-m-original; the pod carries a copied or forged ipam.spidernet.io/reserved-ips annotation"},
+		{name: "forged copy: the IPv6 address belongs to another pod", server: func(s *apitest.Server) {
+			editSpec(s, blockV6, func(spec map[string]any) { spec["holders"].(map[string]any)["k2x9a0b1qz3m"] = "shop/nginx-m-0" })
+		}, code: ErrReservationNotHeld, msg: "address fd00::a (pool v6-pool) is not held by pod default/nginx-m-0: the ledger gives it to reservation k2x9a0b1qz3m of pod shop/nginx-m-0"},
+		{name: "another pod's annotation and id", annotation: web1, label: "web1", code: ErrReservationNotHeld,
+			msg: "address 10.244.120.9 (pool nginx-v4-ippool) is not held by pod default/nginx-m-0: the ledger gives it to reservation web1 of pod default/web-1; the pod carries a copied or forged"},
+		{name: "made-up id", annotation: madeUp, label: "madeup1", code: ErrReservationNotHeld,
+			msg: "the ledger gives it to reservation k2x9a0b1qz3m (pod default/nginx-m-0), not to reservation madeup1; the pod carries a copied or forged"},
+		{name: "address held by another id", server: func(s *apitest.Server) {
+			editSpec(s, blockV4, func(spec map[string]any) { spec["allocatedIPs"] = "10.244.120.9=web1,.10=web3" })
+		}, code: ErrReservationNotHeld, msg: "the ledger gives it to reservation web3 (no pod recorded), not to reservation k2x9a0b1qz3m"},
+		{name: "address not allocated", server: func(s *apitest.Server) {
+			editSpec(s, blockV4, func(spec map[string]any) { spec["allocatedIPs"] = "10.244.120.9=web1,.11=k2x9a0b1qz3m" })
+		}, code: ErrReservationNotHeld, msg: "address 10.244.120.10 (pool nginx-v4-ippool) is not held by pod default/nginx-m-0: the ledger has no entry for it (SpinneretIPBlock uid-v4-0af47800)"},
+		{name: "block missing", server: func(s *apitest.Server) { delete(s.Blocks, blockV6) }, code: ErrReservationNotHeld,
+			msg: "address fd00::a (pool v6-pool) is not held by pod default/nginx-m-0: the ledger has no entry for it (no SpinneretIPBlock uid-v6-fd000000000000000000000000000000)"},
+		{name: "made-up pool UID", annotation: strings.Replace(good, `"uid-v4"`, `"uid-mine"`, 1), code: ErrReservationNotHeld,
+			msg: "no SpinneretIPBlock uid-mine-0af47800"},
+		{name: "block of another pool", server: func(s *apitest.Server) {
+			editSpec(s, blockV4, func(spec map[string]any) { spec["pool"] = "other-pool" })
+		}, code: ErrReservationNotHeld, msg: "SpinneretIPBlock uid-v4-0af47800 belongs to pool other-pool (UID uid-v4), not to pool nginx-v4-ippool (UID uid-v4)"},
+		{name: "legacy annotation, pool deleted", annotation: contractAnnotation(t), server: func(s *apitest.Server) { delete(s.Pools, "v6-pool") },
+			code: ErrReservationNotHeld, msg: "address fd00::a (pool v6-pool) is not held by pod default/nginx-m-0: SpiderIPPool v6-pool does not exist"},
+		{name: "legacy annotation, pool re-created", annotation: contractAnnotation(t), server: func(s *apitest.Server) {
+			s.Pools["nginx-v4-ippool"]["metadata"].(map[string]any)["uid"] = "uid-new"
+		}, code: ErrReservationNotHeld, msg: "no SpinneretIPBlock uid-new-0af47800"},
+		{name: "holder not recorded yet", server: func(s *apitest.Server) {
+			editSpec(s, blockV4, func(spec map[string]any) { delete(spec["holders"].(map[string]any), "k2x9a0b1qz3m") })
+		}, code: types.ErrTryAgainLater, msg: "address 10.244.120.10 (pool nginx-v4-ippool): the ledger gives it to reservation k2x9a0b1qz3m but has not recorded the pod of that reservation yet"},
+		{name: "block without holders", server: func(s *apitest.Server) {
+			editSpec(s, blockV6, func(spec map[string]any) { delete(spec, "holders") })
+		}, code: types.ErrTryAgainLater, msg: "has not recorded the pod of that reservation yet"},
+		{name: "damaged ledger", server: func(s *apitest.Server) {
+			editSpec(s, blockV4, func(spec map[string]any) { spec["allocatedIPs"] = "10.244.120.10=k2x9a0b1qz3m,.9=web1" })
+		}, code: ErrReservationNotHeld, msg: "address 10.244.120.10 (pool nginx-v4-ippool) cannot be confirmed: spec.allocatedIPs of SpinneretIPBlock uid-v4-0af47800 is unreadable: invalid allocation ledger: entry 1"},
+		{name: "block read forbidden", fail: 403, failOnly: "spinneretipblocks", code: ErrAPI, msg: "reading SpinneretIPBlock uid-v4-0af47800: HTTP 403"},
+		{name: "block read throttled", fail: 429, failOnly: "spinneretipblocks", code: types.ErrTryAgainLater, msg: "reading SpinneretIPBlock uid-v4-0af47800: HTTP 429"},
+		{name: "pool read forbidden", annotation: contractAnnotation(t), fail: 403, failOnly: "spiderippools", code: ErrAPI, msg: "reading SpiderIPPool nginx-v4-ippool: HTTP 403"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,7 +337,10 @@ func TestAddErrors(t *testing.T) {
 					p["metadata"].(map[string]any)["deletionTimestamp"] = time.Now().Add(tc.deleted).UTC().Format(time.RFC3339)
 				})
 			}
-			e.s.Set(func(s *apitest.Server) { s.Fail = tc.fail })
+			if tc.server != nil {
+				e.s.Set(tc.server)
+			}
+			e.s.Set(func(s *apitest.Server) { s.Fail, s.FailOnly = tc.fail, tc.failOnly })
 			ifName := "eth0"
 			if tc.ifName != "" {
 				ifName = tc.ifName
@@ -213,9 +359,18 @@ func TestAddErrors(t *testing.T) {
 			if err == nil || err.Code != tc.code || !strings.Contains(err.Msg, tc.msg) {
 				t.Fatalf("got %v, want %d %q", err, tc.code, tc.msg)
 			}
-			// nothing is confirmed for a pod that does not get its address
-			if ep := e.s.Endpoint("default", "nginx-m-0"); ep != nil && tc.fail == 0 {
+			// nothing is written for a pod that does not get its address
+			for _, r := range e.s.Seen() {
+				if r.Method != "GET" {
+					t.Fatalf("%s %s on error", r.Method, r.Path)
+				}
+			}
+			if ep := e.s.Endpoint("default", "nginx-m-0"); ep != nil {
 				t.Fatalf("endpoint written on error: %v", ep)
+			}
+			// CHECK refuses the same
+			if c := e.p.Check(ctx(t), a, e.conf); c == nil || c.Code != tc.code || c.Msg != err.Msg {
+				t.Fatalf("CHECK: %v, ADD: %v", c, err)
 			}
 		})
 	}
@@ -223,7 +378,7 @@ func TestAddErrors(t *testing.T) {
 
 func TestAddConnectionErrors(t *testing.T) {
 	e := setup(t, "")
-	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	// a slow API server: the context deadline ends the call with "try again later"
 	e.s.Set(func(s *apitest.Server) { s.Delay = 2 * time.Second })
 	c, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -267,7 +422,7 @@ func TestAddConnectionErrors(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	e := setup(t, "")
-	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	if err := e.p.Check(ctx(t), args("eth0", ""), e.conf); err != nil {
 		t.Fatal(err)
 	}
@@ -292,17 +447,27 @@ func TestCheck(t *testing.T) {
 			t.Fatalf("prevResult %v: %v", bad, err)
 		}
 	}
-	if n := len(e.s.Seen()); n != 5 {
-		t.Fatalf("CHECK must only read the pod: %d calls", n)
+	// each CHECK reads the pod and the block of each family, and writes nothing
+	seen := paths(e.s.Seen())
+	if len(seen) != 15 || seen[0] != podGET || seen[1] != blockGET+blockV4 || seen[2] != blockGET+blockV6 {
+		t.Fatalf("CHECK must read the pod and the ledger: %v", seen)
 	}
-	if e.s.Endpoint("default", "nginx-m-0") != nil {
-		t.Fatal("CHECK wrote")
+	for _, r := range e.s.Seen() {
+		if r.Method != "GET" {
+			t.Fatalf("CHECK wrote: %s %s", r.Method, r.Path)
+		}
+	}
+	// a ledger that gives the address to another pod fails CHECK as it fails ADD
+	editBlock(e.s, blockV4, func(spec map[string]any) { spec["holders"].(map[string]any)["k2x9a0b1qz3m"] = "default/other" })
+	if err := e.p.Check(ctx(t), args("eth0", ""), e.conf); err == nil || err.Code != ErrReservationNotHeld ||
+		!strings.Contains(err.Msg, "the ledger gives it to reservation k2x9a0b1qz3m of pod default/other") {
+		t.Fatalf("CHECK of a forged annotation: %v", err)
 	}
 }
 
 func TestDel(t *testing.T) {
 	e := setup(t, "")
-	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +508,7 @@ func TestDel(t *testing.T) {
 func TestDelWithAnOldCRDThatHasAStatusSubresource(t *testing.T) {
 	e := setup(t, "")
 	e.s.Set(func(s *apitest.Server) { s.StatusSubresource = true })
-	e.addPod(t, contractAnnotation(t), "k2x9a0b1qz3m")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
 		t.Fatal(err)
 	}

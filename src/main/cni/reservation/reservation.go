@@ -1,5 +1,7 @@
 // Package reservation reads the pod annotation ipam.spidernet.io/reserved-ips that Spinneret's admission webhook
 // writes (the contract in docs/cni.md, fixtures in src/test/resources/contract/). Every problem is error 106.
+// The annotation is not trusted: a pod can be created with a copy of another pod's; the plugin confirms every address
+// in the pool's ledger (package ledger) before it hands it out.
 package reservation
 
 import (
@@ -56,6 +58,9 @@ type Interface struct {
 type Reservation struct {
 	ID         string
 	Interfaces []Interface
+	// PoolUIDs is the optional top-level "poolUIDs": pool name -> the UID of the pool the reservation was made in
+	// (written for every pool the annotation names since issue 21; older annotations lack it: nil).
+	PoolUIDs map[string]string
 	// Raw holds the "interfaces" entries exactly as the annotation has them; they are copied into the
 	// SpiderEndpoint's status.current.ips.
 	Raw []json.RawMessage
@@ -96,6 +101,36 @@ func prefix(s string, family int) (netip.Prefix, error) {
 	return p, nil
 }
 
+// validName checks a Kubernetes object name (DNS-1123 subdomain): pool names go into API paths.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		if !alnum && ((c != '-' && c != '.') || i == 0 || i == len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+// validUID checks a Kubernetes UID as the API server writes them (lowercase UUID characters); it is the first part
+// of a SpinneretIPBlock name.
+func validUID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func addr(s string, family int) error {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" || a.Is4In6() || (family == 4 && !a.Is4()) || (family == 6 && !a.Is6()) {
@@ -109,6 +144,7 @@ func Parse(value string) (*Reservation, *types.Error) {
 	var root struct {
 		ID         *json.RawMessage  `json:"id"`
 		Interfaces []json.RawMessage `json:"interfaces"`
+		PoolUIDs   json.RawMessage   `json:"poolUIDs"`
 	}
 	if err := json.Unmarshal([]byte(value), &root); err != nil {
 		return nil, bad("is not valid JSON: %v", err)
@@ -125,6 +161,19 @@ func Parse(value string) (*Reservation, *types.Error) {
 		return nil, bad("has no \"interfaces\" array")
 	}
 	r := &Reservation{ID: id, Raw: root.Interfaces}
+	if len(root.PoolUIDs) > 0 && string(root.PoolUIDs) != "null" {
+		if err := json.Unmarshal(root.PoolUIDs, &r.PoolUIDs); err != nil || r.PoolUIDs == nil {
+			return nil, bad("has a \"poolUIDs\" that is not an object of pool names to UID strings")
+		}
+		for pool, uid := range r.PoolUIDs {
+			if !validName(pool) {
+				return nil, bad("\"poolUIDs\" names '%s', which is not a pool name", pool)
+			}
+			if !validUID(uid) {
+				return nil, bad("\"poolUIDs\" gives pool '%s' the UID '%s', which is not a UID", pool, uid)
+			}
+		}
+	}
 	seen := map[string]bool{}
 	for k, raw := range root.Interfaces {
 		var n Interface
@@ -146,6 +195,9 @@ func Parse(value string) (*Reservation, *types.Error) {
 			if n.IPv4Pool == "" {
 				return nil, bad("%s has ipv4 but no ipv4Pool", where)
 			}
+			if !validName(n.IPv4Pool) {
+				return nil, bad("%s: ipv4Pool '%s' is not a pool name", where, n.IPv4Pool)
+			}
 		}
 		if n.IPv6 != "" {
 			if _, err := prefix(n.IPv6, 6); err != nil {
@@ -153,6 +205,9 @@ func Parse(value string) (*Reservation, *types.Error) {
 			}
 			if n.IPv6Pool == "" {
 				return nil, bad("%s has ipv6 but no ipv6Pool", where)
+			}
+			if !validName(n.IPv6Pool) {
+				return nil, bad("%s: ipv6Pool '%s' is not a pool name", where, n.IPv6Pool)
 			}
 		}
 		if n.IPv4Gateway != "" {

@@ -89,3 +89,42 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+func TestPoolUIDs(t *testing.T) {
+	for _, v := range LoadContract(t).Valid {
+		r, _ := Parse(string(v.Annotation))
+		var raw struct {
+			PoolUIDs map[string]string `json:"poolUIDs"`
+		}
+		_ = json.Unmarshal(v.Annotation, &raw)
+		if len(r.PoolUIDs) != len(raw.PoolUIDs) {
+			t.Fatalf("%s: poolUIDs %v", v.Name, r.PoolUIDs)
+		}
+		for k, want := range raw.PoolUIDs {
+			if r.PoolUIDs[k] != want {
+				t.Fatalf("%s: poolUIDs[%s] = %q", v.Name, k, r.PoolUIDs[k])
+			}
+		}
+	}
+	// absent and null are the legacy form
+	for _, text := range []string{`{"id":"a1","interfaces":[]}`, `{"id":"a1","poolUIDs":null,"interfaces":[]}`} {
+		if r, e := Parse(text); e != nil || r.PoolUIDs != nil {
+			t.Fatalf("%s: %v %v", text, r, e)
+		}
+	}
+}
+
+func TestValidNameAndUID(t *testing.T) {
+	for s, want := range map[string]bool{"p": true, "nginx-v4-ippool": true, "a.b-c": true, "": false, "-a": false, "a-": false,
+		"A": false, "a/b": false, "..": false, "a b": false, strings.Repeat("a", 253): true, strings.Repeat("a", 254): false} {
+		if validName(s) != want {
+			t.Errorf("validName(%q) != %v", s, want)
+		}
+	}
+	for s, want := range map[string]bool{"6b0c4f9e-1d2a-4e9b-9a57-0f4c7d2e8a11": true, "u-1": true, "": false, "../x": false,
+		"a/b": false, "A": false, "a.b": false} {
+		if validUID(s) != want {
+			t.Errorf("validUID(%q) != %v", s, want)
+		}
+	}
+}

@@ -112,7 +112,9 @@ func TestAddCheckDelThroughTheBinary(t *testing.T) {
 	kc := s.Kubeconfig(t, dir, "token: t")
 	logFile := filepath.Join(dir, "logs", "cni.log")
 	s.AddPod("default", "p1", "u1", map[string]string{"ipam.spidernet.io/reservation-id": "r1"},
-		map[string]string{"ipam.spidernet.io/reserved-ips": `{"id":"r1","interfaces":[{"interface":"eth0","ipv4":"10.1.0.7/24","ipv4Pool":"p","ipv4Gateway":"10.1.0.1"}]}`}, "n1")
+		map[string]string{"ipam.spidernet.io/reserved-ips": `{"id":"r1","poolUIDs":{"p":"pu"},"interfaces":[{"interface":"eth0","ipv4":"10.1.0.7/24","ipv4Pool":"p","ipv4Gateway":"10.1.0.1"}]}`}, "n1")
+	s.PutBlock("pu-0a010000", map[string]any{"pool": "p", "poolUID": "pu", "ipVersion": 4, "firstIP": "10.1.0.0",
+		"allocatedIPs": "10.1.0.5=r0,.7=r1", "holders": map[string]any{"r0": "default/p0", "r1": "default/p1"}})
 	o := exe(t, cniEnv("ADD"), netconf("0.3.1", kc, logFile, ""))
 	m := decode(t, o.stdout)
 	ip := m["ips"].([]any)[0].(map[string]any)
@@ -128,7 +130,18 @@ func TestAddCheckDelThroughTheBinary(t *testing.T) {
 	if o.rc != 0 || o.stdout != "" {
 		t.Fatalf("DEL: %+v", o)
 	}
+	// a pod created with a copy of p1's annotation and label gets nothing, and nothing is written for it
+	pod, _ := s.Pods["default/p1"]["metadata"].(map[string]any)
+	s.AddPod("default", "p2", "u2", pod["labels"].(map[string]string), pod["annotations"].(map[string]string), "n1")
 	env := cniEnv("ADD")
+	env["CNI_ARGS"] = "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p2"
+	o = exe(t, env, netconf("1.0.0", kc, logFile, ""))
+	if m := decode(t, o.stdout); o.rc != 1 || m["code"] != 103.0 || !strings.Contains(m["msg"].(string), "of pod default/p1; the pod carries a copied or forged") {
+		t.Fatalf("copied annotation: %+v", o)
+	}
+	if s.Endpoint("default", "p2") != nil {
+		t.Fatal("endpoint written for the copy")
+	}
 	env["CNI_ARGS"] = "K8S_POD_NAMESPACE=default;K8S_POD_NAME=absent"
 	o = exe(t, env, netconf("1.0.0", kc, logFile, ""))
 	if m := decode(t, o.stdout); o.rc != 1 || m["code"] != 104.0 || m["cniVersion"] != "1.0.0" {
@@ -139,7 +152,7 @@ func TestAddCheckDelThroughTheBinary(t *testing.T) {
 		t.Fatalf("STATUS: %+v", o)
 	}
 	log, _ := os.ReadFile(logFile)
-	for _, want := range []string{"ADD ok: reservation r1 eth0 10.1.0.7/24 (p)", "CHECK ok", "DEL: cleared containerID", "pod default/absent not found"} {
+	for _, want := range []string{"ledger (1 GET)", "ADD ok: reservation r1 eth0 10.1.0.7/24 (p)", "CHECK ok", "DEL: cleared containerID", "pod default/absent not found"} {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}

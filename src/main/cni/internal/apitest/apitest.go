@@ -1,5 +1,5 @@
 // Package apitest is a test double of the kube-apiserver for the plugin's Go tests: a TLS server (certificates
-// made per test) that stores pods and SpiderEndpoints, answers server-side apply and merge patches with
+// made per test) that stores pods and SpiderEndpoints (and serves SpinneretIPBlocks and SpiderIPPools), answers server-side apply and merge patches with
 // resourceVersion preconditions, and can behave like a CRD that still has a status subresource. Concurrency and
 // real apply semantics are tested against the real kube-apiserver in the Java ITs.
 package apitest
@@ -95,13 +95,17 @@ type Server struct {
 	mu        sync.Mutex
 	Pods      map[string]map[string]any // "ns/name" → object
 	Endpoints map[string]map[string]any
-	Requests  []Request
-	rv        int
+	// Blocks and Pools are the cluster-scoped SpinneretIPBlocks and SpiderIPPools by name (GET only).
+	Blocks   map[string]map[string]any
+	Pools    map[string]map[string]any
+	Requests []Request
+	rv       int
 	// StatusSubresource makes the server behave like a SpiderEndpoint CRD with a status subresource: status in
 	// writes to the main resource is ignored, /status takes it.
 	StatusSubresource bool
-	// Fail answers every request with this status (0: normal).
-	Fail int
+	// Fail answers every request with this status (0: normal); with FailOnly, only requests whose path contains it.
+	Fail     int
+	FailOnly string
 	// Delay holds every answer this long.
 	Delay time.Duration
 	// Token, if set, is the bearer token every request must carry (401 otherwise).
@@ -131,7 +135,8 @@ func NewServer(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{CA: ca, Pods: map[string]map[string]any{}, Endpoints: map[string]map[string]any{}}
+	s := &Server{CA: ca, Pods: map[string]map[string]any{}, Endpoints: map[string]map[string]any{},
+		Blocks: map[string]map[string]any{}, Pools: map[string]map[string]any{}}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what some tests want
 	s.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
@@ -194,6 +199,30 @@ func (s *Server) PutEndpoint(ns, name string, obj map[string]any) {
 	s.Endpoints[ns+"/"+name] = obj
 }
 
+// AddPool stores a SpiderIPPool with this UID whose ledger lives in SpinneretIPBlocks (status.allocatedIPs is the
+// marker), or, with inline, one whose ledger was not moved yet.
+func (s *Server) AddPool(name, uid string, inline bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rv++
+	ledger := "spinneret-blocks/v1"
+	if inline {
+		ledger = ""
+	}
+	s.Pools[name] = map[string]any{"apiVersion": "spiderpool.spidernet.io/v2beta1", "kind": "SpiderIPPool",
+		"metadata": map[string]any{"name": name, "uid": uid, "resourceVersion": fmt.Sprint(s.rv)},
+		"status":   map[string]any{"allocatedIPs": ledger}}
+}
+
+// PutBlock stores a SpinneretIPBlock with this spec (pool, poolUID, ipVersion, firstIP, allocatedIPs, holders).
+func (s *Server) PutBlock(name string, spec map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rv++
+	s.Blocks[name] = map[string]any{"apiVersion": "ipam.spinneret.dev/v1alpha1", "kind": "SpinneretIPBlock",
+		"metadata": map[string]any{"name": name, "resourceVersion": fmt.Sprint(s.rv)}, "spec": spec}
+}
+
 // Seen returns the requests so far.
 func (s *Server) Seen() []Request {
 	s.mu.Lock()
@@ -221,6 +250,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.Requests = append(s.Requests, req)
 	delay, fail, token := s.Delay, s.Fail, s.Token
+	if s.FailOnly != "" && !strings.Contains(r.URL.Path, s.FailOnly) {
+		fail = 0
+	}
 	s.mu.Unlock()
 	if delay > 0 {
 		select {
@@ -247,6 +279,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		status(w, 404, "NotFound", "pods \""+parts[5]+"\" not found")
+	case len(parts) == 5 && parts[0] == "apis" && r.Method == http.MethodGet &&
+		(parts[1]+"/"+parts[2]+"/"+parts[3] == "ipam.spinneret.dev/v1alpha1/spinneretipblocks" ||
+			parts[1]+"/"+parts[2]+"/"+parts[3] == "spiderpool.spidernet.io/v2beta1/spiderippools"):
+		store := s.Blocks
+		if parts[3] == "spiderippools" {
+			store = s.Pools
+		}
+		if o := store[parts[4]]; o != nil {
+			writeJSON(w, 200, o)
+			return
+		}
+		status(w, 404, "NotFound", parts[3]+" \""+parts[4]+"\" not found")
 	case len(parts) >= 7 && parts[0] == "apis" && parts[5] == "spiderendpoints":
 		s.endpoint(w, r, parts[4], parts[6], len(parts) == 8 && parts[7] == "status", body)
 	default:

@@ -215,6 +215,8 @@ public final class CniAddBench {
                   - {apiGroups: [""], resources: [pods], verbs: [get]}
                   - {apiGroups: [spiderpool.spidernet.io], resources: [spiderendpoints], verbs: [get, create, patch]}
                   - {apiGroups: [spiderpool.spidernet.io], resources: [spiderendpoints/status], verbs: [get, patch]}
+                  - {apiGroups: [spiderpool.spidernet.io], resources: [spiderippools], verbs: [get]}
+                  - {apiGroups: [ipam.spinneret.dev], resources: [spinneretipblocks], verbs: [get]}
                 ---
                 apiVersion: rbac.authorization.k8s.io/v1
                 kind: ClusterRoleBinding
