@@ -126,8 +126,10 @@ func (p *Plugin) read(ctx context.Context, c *kube.Client, pod config.Pod, ifNam
 	}
 	value := strings.TrimSpace(obj.Metadata.Annotations[reservation.Annotation])
 	if value == "" {
-		return nil, types.NewError(ErrNoReservation, "pod "+who+" has no "+reservation.Annotation+" annotation",
-			"was the pod admitted while the Spinneret webhook was down or not matching this namespace?")
+		// the webhook did not see the pod (an excluded namespace such as kube-system, or every replica down):
+		// the service reserves for it after creation and writes the annotation; the kubelet retries the sandbox
+		return nil, types.NewError(types.ErrTryAgainLater, "pod "+who+" has no "+reservation.Annotation+" annotation yet",
+			"Spinneret reserves for pods its webhook did not see shortly after they are created; kubectl describe pod shows its Events (IPReserved, IPReservationFailed)")
 	}
 	res, e := reservation.Parse(value)
 	if e != nil {

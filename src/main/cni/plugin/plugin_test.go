@@ -23,7 +23,8 @@ const (
 	containerID = "3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f"
 )
 
-// the annotation of reserved-ips.json "dual-stack-two-nics"
+// the annotation of reserved-ips.json "dual-stack-two-nics" as written before issue 21: without poolUIDs (the
+// legacy form; withUIDs adds this test's UIDs)
 func contractAnnotation(t *testing.T) string {
 	b, err := os.ReadFile(contractDir + "reserved-ips.json")
 	if err != nil {
@@ -38,7 +39,13 @@ func contractAnnotation(t *testing.T) string {
 	_ = json.Unmarshal(b, &c)
 	for _, v := range c.Valid {
 		if v.Name == "dual-stack-two-nics" {
-			return string(v.Annotation)
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(v.Annotation, &m); err != nil {
+				t.Fatal(err)
+			}
+			delete(m, "poolUIDs")
+			out, _ := json.Marshal(m)
+			return string(out)
 		}
 	}
 	t.Fatal("fixture missing")
@@ -263,7 +270,7 @@ func TestAddErrors(t *testing.T) {
 	}{
 		{name: "pod not found", noPod: true, code: ErrPodNotFound, msg: "pod default/nginx-m-0 not found"},
 		{name: "recreated pod", extraArgs: ";K8S_POD_UID=other", code: ErrUIDMismatch, msg: "but the runtime asked for UID other"},
-		{name: "no annotation", annotation: "", code: ErrNoReservation, msg: "has no ipam.spidernet.io/reserved-ips annotation"},
+		{name: "no annotation (yet)", annotation: "", code: types.ErrTryAgainLater, msg: "has no ipam.spidernet.io/reserved-ips annotation yet"},
 		{name: "no entry for the interface", ifName: "net2", code: ErrNoReservation, msg: "has no entry for interface net2"},
 		{name: "entry without an address", annotation: `{"id":"k2x9a0b1qz3m","interfaces":[{"interface":"eth0"}]}`, code: ErrNoReservation, msg: "reserves no address"},
 		{name: "bad annotation", annotation: `{"id":"k2x9a0b1qz3m","interfaces":[{"interface":"eth0","ipv4":"10.0.0.1"}]}`, code: ErrBadReservation, msg: "CIDR"},
@@ -323,7 +330,7 @@ func TestAddErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := setup(t, "")
 			ann, label := good, "k2x9a0b1qz3m"
-			if tc.annotation != "" || tc.name == "no annotation" {
+			if tc.annotation != "" || tc.name == "no annotation (yet)" {
 				ann = tc.annotation
 			}
 			if tc.label != "" {
