@@ -65,6 +65,8 @@ public class LateReservations {
     private KubernetesClient leanClient;
     /** Pods (UID) decided once and for all: not served, or host network. Dropped when the pod goes. */
     private final Set<String> settled = ConcurrentHashMap.newKeySet();
+    /** Pod UID → the reason its last attempt failed (an Event is recorded when it changes). */
+    private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
     /** Pods (namespace/name) queued, so that many events for one pod cost one pass. */
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -95,6 +97,7 @@ public class LateReservations {
             @Override
             public void onDelete(Pod pod, boolean unknown) {
                 settled.remove(pod.getMetadata().getUid());
+                lastFailure.remove(pod.getMetadata().getUid());
             }
         });
         informer.start();
@@ -162,10 +165,13 @@ public class LateReservations {
         try {
             r = reserver.reserveFor(pod, ReservationIds.fromRequestUid("late:" + uid), false);
         } catch (ReservationDenied d) {
-            events.warning(podRef(pod), "IPReservationFailed", d.getMessage() + " (retried every "
-                    + retryInterval.toSeconds() + "s)");
+            if (!d.getMessage().equals(lastFailure.put(uid, d.getMessage()))) { // one Event per distinct reason
+                events.warning(podRef(pod), "IPReservationFailed", d.getMessage() + " (retried every "
+                        + retryInterval.toSeconds() + "s)");
+            }
             return;
         }
+        lastFailure.remove(uid);
         if (r == null || r.id() == null) {
             settled.add(uid); // Spinneret serves none of its interfaces
             return;
