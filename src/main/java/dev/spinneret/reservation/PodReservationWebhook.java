@@ -120,7 +120,9 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                     namespace == null ? Map.of() : labels(namespace.getMetadata().getAnnotations()), node,
                     node == null ? Map.of() : nodeLabels(node));
 
-            boolean sts = direct != null && direct.isStatefulSet() && pod.getMetadata().getName() != null;
+            // a StatefulSet's identity goes only to a pod named <set>-<ordinal> as its controller names them
+            boolean sts = direct != null && direct.isStatefulSet() && pod.getMetadata().getName() != null
+                    && StatefulSetOrdinal.of(direct.name(), pod.getMetadata().getName()) >= 0;
             SpiderEndpoint previous = sts ? statefulSets.current(ns, pod.getMetadata().getName(), direct) : null;
             String id = previous != null ? previous.getStatus().current.reservationID : expectedId;
             var slots = reservations.reserve(id, requests, facts,
