@@ -95,7 +95,12 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                     + IpamAnnotations.RESERVED_IPS + "]: is written by Spinneret at admission and may not be set by"
                     + " users; remove it (copying a pod's YAML copies it)"));
         }
-        Owner owner = owners.topController(pod);
+        Owner owner;
+        try {
+            owner = owners.topController(pod);
+        } catch (OwnerResolver.OwnerMismatch e) {
+            throw deny(null, new ReservationDenied(403, "OwnerMismatch", e.getMessage()));
+        }
         Owner direct = pod.getMetadata().getOwnerReferences() == null ? null
                 : pod.getMetadata().getOwnerReferences().stream().filter(r -> Boolean.TRUE.equals(r.getController()))
                         .findFirst().map(r -> new Owner(r.getApiVersion(), r.getKind(), ns, r.getName(), r.getUid()))
