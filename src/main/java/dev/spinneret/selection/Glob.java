@@ -5,12 +5,13 @@ package dev.spinneret.selection;
  * any run of characters, {@code ?} one character, {@code [abc]}, {@code [a-z]} one character of the class,
  * {@code [^...]} or {@code [!...]} one character not in it; everything else (a backslash too) stands for itself.
  *
- * <p>No regular expression: the pattern is compiled into single-character steps with runs of {@code *} collapsed,
- * and matched by the greedy algorithm that remembers only the last star (a later star makes every earlier choice
- * final). Each character of the name is compared against at most every step once per star restart, so a match costs
- * at most O(n·m) steps for a name of n and a pattern of m characters — with the caps ({@link #MAX_LENGTH} on the
- * pattern; Kubernetes object names have at most 253 characters) about 64,000 comparisons, whatever the input.
- * A pattern like {@code ************************Z} against a long name therefore cannot backtrack exponentially.
+ * <p>No regular expression and no backtracking: the pattern is compiled into single-character steps (runs of
+ * {@code *} collapsed into one) and run as a nondeterministic automaton whose states are kept as a bit set, so a name
+ * of n characters is read once, with ⌈(m+1)/64⌉ word operations per character for a pattern of m steps: O(n·m/64),
+ * linear in the name. With the caps ({@link #MAX_LENGTH} on the pattern; Kubernetes object names have at most 253
+ * characters) that is at most ~1,000 word operations per pool name, whatever the input: a pattern like
+ * {@code ************************Z} against a long name costs what any other pattern does.
+ * Instances cache per-character masks and are not shared between threads.
  */
 public final class Glob {
     /** The longest pattern accepted: a Kubernetes object name is at most 253 characters. */
@@ -27,6 +28,10 @@ public final class Glob {
     /** For CLASS steps: pairs of inclusive ranges, and whether the class is negated. */
     private final char[][] ranges;
     private final boolean[] negated;
+    /** Bit i set when step i is a star. */
+    private final long[] starMask;
+    /** Per ASCII character, the steps that accept it; filled as characters are met. */
+    private final long[][] ascii = new long[128][];
 
     private Glob(String text, byte[] kinds, char[] chars, char[][] ranges, boolean[] negated) {
         this.text = text;
@@ -34,6 +39,12 @@ public final class Glob {
         this.chars = chars;
         this.ranges = ranges;
         this.negated = negated;
+        this.starMask = new long[(kinds.length + 1 + 63) >>> 6];
+        for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] == STAR) {
+                starMask[i >>> 6] |= 1L << (i & 63);
+            }
+        }
     }
 
     public static boolean isPattern(String s) {
@@ -107,31 +118,65 @@ public final class Glob {
         return out.toString().toCharArray();
     }
 
+    /**
+     * Runs the pattern as a nondeterministic automaton over the name, all states at once: state i means "the first
+     * i steps have matched"; bit sets of {@code (steps + 1)} bits, one pass over the name.
+     */
     public boolean matches(String name) {
-        int n = name.length();
         int m = kinds.length;
-        int p = 0; // next pattern step
-        int s = 0; // next name character
-        int star = -1; // the step after the last star seen
-        int resume = 0; // the name position that star currently swallows up to
-        while (s < n) {
-            if (p < m && kinds[p] != STAR && one(p, name.charAt(s))) {
-                p++;
-                s++;
-            } else if (p < m && kinds[p] == STAR) {
-                star = ++p;
-                resume = s;
-            } else if (star >= 0) {
-                p = star; // let the last star swallow one more character and retry what follows it
-                s = ++resume;
-            } else {
+        int words = (m + 1 + 63) >>> 6;
+        long[] cur = new long[words];
+        long[] next = new long[words];
+        cur[0] = 1L;
+        closure(cur);
+        for (int s = 0; s < name.length(); s++) {
+            long[] accept = accepting(name.charAt(s));
+            long carry = 0;
+            boolean any = false;
+            for (int w = 0; w < words; w++) {
+                long moving = cur[w] & accept[w] & ~starMask[w]; // a matching step advances by one
+                next[w] = (moving << 1) | carry | (cur[w] & starMask[w]); // a star stays and swallows c
+                carry = moving >>> 63;
+                any |= next[w] != 0;
+            }
+            if (!any) {
                 return false;
             }
+            closure(next);
+            long[] t = cur;
+            cur = next;
+            next = t;
         }
-        while (p < m && kinds[p] == STAR) {
-            p++;
+        return (cur[m >>> 6] & (1L << (m & 63))) != 0;
+    }
+
+    /** A star may also match nothing: an active star state activates the state after it (stars are collapsed). */
+    private void closure(long[] states) {
+        long carry = 0;
+        for (int w = 0; w < states.length; w++) {
+            long stars = states[w] & starMask[w];
+            long shifted = (stars << 1) | carry;
+            carry = stars >>> 63;
+            states[w] |= shifted;
         }
-        return p == m;
+    }
+
+    /** The steps that accept {@code c}: computed once per ASCII character, each time for others. */
+    private long[] accepting(char c) {
+        long[] mask = c < 128 ? ascii[c] : null;
+        if (mask != null) {
+            return mask;
+        }
+        mask = new long[starMask.length];
+        for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] != STAR && one(i, c)) {
+                mask[i >>> 6] |= 1L << (i & 63);
+            }
+        }
+        if (c < 128) {
+            ascii[c] = mask;
+        }
+        return mask;
     }
 
     private boolean one(int step, char c) {
