@@ -7,7 +7,8 @@
 #   spinneret-local.sh stop  <cp-dir>              stop the service processes and unregister the webhooks
 #   spinneret-local.sh stop-service <cp-dir>       stop the service processes only (webhooks stay registered)
 #
-# After start: source <cp-dir>/spinneret/env  (SPINNERET_URL, SPINNERET_HTTP_PORTS, SPINNERET_PIDS, logs in
+# After start: source <cp-dir>/spinneret/env  (SPINNERET_URL, SPINNERET_HTTP_PORTS: the plain-HTTP management ports
+# with /q/health/* and /q/metrics, webhooks are on TLS only; SPINNERET_PIDS, logs in
 # <cp-dir>/spinneret/*.log). Env: SPINNERET_JAVA (java binary), SPINNERET_JAVA_OPTS (default: the chart's JVM
 # settings, DEFAULT_JAVA_OPTS below), SPINNERET_JAVA_OPTS_<i> (replica i only), SPINNERET_GC_ORPHAN_TTL,
 # SPINNERET_GC_INTERVAL, SPINNERET_WEBHOOK_TIMEOUT (seconds), SPINNERET_READY_TIMEOUT (seconds, default 180),
@@ -75,7 +76,7 @@ HELM="$BIN_DIR/helm"
 JAVA="${SPINNERET_JAVA:-java}"
 # the chart's JVM settings (helm/spinneret/values.yaml controller.maxHeap and controller.jvmOptions; measured in
 # docs/scaling.md, "Memory per replica")
-DEFAULT_JAVA_OPTS="-Xmx96m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000"
+DEFAULT_JAVA_OPTS="-Xmx96m -XX:+UseSerialGC -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"
 
 stop_service
 mkdir -p "$SD"
@@ -111,7 +112,8 @@ for i in $(seq 1 "$REPLICAS"); do
   opts_i="SPINNERET_JAVA_OPTS_$i"; opts="${!opts_i:-${SPINNERET_JAVA_OPTS:-$DEFAULT_JAVA_OPTS}}"
   # shellcheck disable=SC2086
   KUBECONFIG="$CP/admin.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" $opts \
-    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$hp" -Dquarkus.http.ssl-port="$sp" \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.ssl-port="$sp" \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$hp" \
     -Dquarkus.http.ssl.certificate.files="$SD/tls.crt" -Dquarkus.http.ssl.certificate.key-files="$SD/tls.key" \
     -Dspinneret.namespace=spinneret-system -Dspinneret.ipam.primary-network="$PRIMARY_NETWORK" \
     -Dspinneret.gc.orphan-ttl="${SPINNERET_GC_ORPHAN_TTL:-60s}" -Dspinneret.gc.interval="${SPINNERET_GC_INTERVAL:-60s}" \

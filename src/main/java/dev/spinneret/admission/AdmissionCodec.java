@@ -1,5 +1,7 @@
 package dev.spinneret.admission;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,13 +14,43 @@ import java.util.Base64;
 
 /** Reads AdmissionReview requests (refusing malformed ones with a message) and writes responses. */
 public final class AdmissionCodec {
-    /** The API server never sends more than ~3 MiB; anything bigger is not a real AdmissionReview. */
-    public static final int MAX_BODY_BYTES = 6 * 1024 * 1024;
+    /**
+     * The API server never sends more than ~3 MiB (its request limit; etcd stores objects up to 1.5 MiB), so anything
+     * bigger is not a real AdmissionReview. {@code quarkus.http.limits.max-body-size} (4M) refuses such bodies before
+     * they are buffered; this is the same bound for a server configured with a larger one.
+     */
+    public static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+    /** Real objects nest ~20 deep (managedFields included); a review nested deeper is refused before it is built. */
+    public static final int MAX_NESTING_DEPTH = 64;
+    /** No string of a stored object exceeds etcd's 1.5 MiB request limit. */
+    public static final int MAX_STRING_LENGTH = 1536 * 1024;
+    /**
+     * JSON tokens per review: a large real pod review (object, oldObject and managedFields) has a few ten thousand;
+     * the bound keeps the parsed tree of a forged one (e.g. 3 MiB of empty objects, ~80 MB of nodes, which exhausted
+     * the chart's 96 MiB heap) to ~20 MB.
+     */
+    public static final long MAX_TOKENS = 250_000;
 
     private final ObjectMapper mapper;
 
     public AdmissionCodec(ObjectMapper mapper) {
-        this.mapper = mapper;
+        this.mapper = constrained(mapper);
+    }
+
+    /**
+     * A copy of {@code mapper} whose parser refuses reviews beyond the limits above with a
+     * {@link StreamConstraintsException} (a denial, not a 500). Only admission bodies are read with it: the
+     * Kubernetes client's lists are legitimately much larger.
+     */
+    static ObjectMapper constrained(ObjectMapper mapper) {
+        ObjectMapper copy = mapper.copy();
+        copy.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING_DEPTH)
+                .maxStringLength(MAX_STRING_LENGTH)
+                .maxTokenCount(MAX_TOKENS)
+                .maxDocumentLength(MAX_BODY_BYTES)
+                .build());
+        return copy;
     }
 
     /** A body that is not an AdmissionReview: the reason, and the request uid if one could be read. */
@@ -47,6 +79,10 @@ public final class AdmissionCodec {
         JsonNode root;
         try {
             root = mapper.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw new MalformedReview("request body exceeds a limit for an AdmissionReview (nesting depth "
+                    + MAX_NESTING_DEPTH + ", strings of " + MAX_STRING_LENGTH + " characters, " + MAX_TOKENS
+                    + " JSON tokens, " + MAX_BODY_BYTES + " bytes): " + firstLine(e.getOriginalMessage()), "", null);
         } catch (IOException e) {
             throw new MalformedReview("request body is not valid JSON: " + firstLine(e.getMessage()), "", null);
         }

@@ -140,7 +140,12 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
     public Reserved reserveFor(Pod pod, String expectedId, boolean dryRun) {
         String ns = pod.getMetadata().getNamespace();
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        Owner owner = owners.topController(pod);
+        Owner owner;
+        try {
+            owner = owners.topController(pod);
+        } catch (OwnerResolver.OwnerMismatch e) {
+            throw deny(null, new ReservationDenied(403, "OwnerMismatch", e.getMessage()));
+        }
         Owner direct = pod.getMetadata().getOwnerReferences() == null ? null
                 : pod.getMetadata().getOwnerReferences().stream().filter(r -> Boolean.TRUE.equals(r.getController()))
                         .findFirst().map(r -> new Owner(r.getApiVersion(), r.getKind(), ns, r.getName(), r.getUid()))
@@ -170,7 +175,9 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                 throw new ReservationDenied(422, "BadPod", "metadata.name: a pod needs a name or generateName");
             }
             String holder = ns + "/" + name;
-            boolean sts = direct != null && direct.isStatefulSet();
+            // a StatefulSet's identity goes only to a pod named <set>-<ordinal> as its controller names them
+            boolean sts = direct != null && direct.isStatefulSet()
+                    && StatefulSetOrdinal.of(direct.name(), name) >= 0;
             SpiderEndpoint previous = sts ? trusted(statefulSets.current(ns, name, direct), holder) : null;
             String id = previous != null ? previous.getStatus().current.reservationID : expectedId;
             var slots = reservations.reserve(id, holder, requests, facts,

@@ -642,24 +642,18 @@ public class ReservationReaper {
     }
 
     private boolean ordinalStillWanted(String ns, String stsName, String podName) {
+        int ordinal = StatefulSetOrdinal.of(stsName, podName); // strict: web-01 is no pod of web
+        if (ordinal < 0) {
+            return false;
+        }
         StatefulSet sts = client.apps().statefulSets().inNamespace(ns).withName(stsName).get();
         if (sts == null || sts.getMetadata().getDeletionTimestamp() != null) {
-            return false;
-        }
-        String prefix = stsName + "-";
-        if (!podName.startsWith(prefix)) {
-            return false;
-        }
-        int ordinal;
-        try {
-            ordinal = Integer.parseInt(podName.substring(prefix.length()));
-        } catch (NumberFormatException e) {
             return false;
         }
         int start = sts.getSpec().getOrdinals() == null || sts.getSpec().getOrdinals().getStart() == null ? 0
                 : sts.getSpec().getOrdinals().getStart();
         int replicas = sts.getSpec().getReplicas() == null ? 1 : sts.getSpec().getReplicas();
-        return ordinal >= start && ordinal < start + replicas;
+        return ordinal >= start && ordinal < (long) start + replicas;
     }
 
     private static String statefulSetOf(Pod p) {

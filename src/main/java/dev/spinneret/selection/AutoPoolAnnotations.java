@@ -39,6 +39,7 @@ public final class AutoPoolAnnotations {
             if (!n.isArray() || n.isEmpty()) {
                 throw shape(IpamAnnotations.SUBNETS, subnets, SUBNETS_SHAPE);
             }
+            AnnotationLimits.checkCount(IpamAnnotations.SUBNETS, "interfaces", n.size(), AnnotationLimits.MAX_INTERFACES);
             Set<String> ifaces = new HashSet<>();
             Set<String> used = new HashSet<>();
             for (int i = 0; i < n.size(); i++) {
@@ -60,12 +61,12 @@ public final class AutoPoolAnnotations {
                 }
             }
         }
-        String number = annotations.get(IP_NUMBER);
+        String number = AnnotationLimits.checkLength(IP_NUMBER, annotations.get(IP_NUMBER));
         if (number != null && !number.matches("\\+?[0-9]{1,6}")) {
             throw new AnnotationException("annotation " + IP_NUMBER + " '" + number + "' is malformed; expected a"
                     + " fixed count like \"5\" or replicas plus a margin like \"+2\"");
         }
-        String reclaim = annotations.get(RECLAIM);
+        String reclaim = AnnotationLimits.checkLength(RECLAIM, annotations.get(RECLAIM));
         if (reclaim != null && !Set.of("true", "false", "True", "False", "TRUE", "FALSE", "1", "0", "t", "f", "T", "F")
                 .contains(reclaim)) {
             throw new AnnotationException("annotation " + RECLAIM + " '" + reclaim + "' is malformed; expected"
@@ -95,6 +96,8 @@ public final class AutoPoolAnnotations {
             if (!arr.isArray()) {
                 throw shape(key, value, shapeText);
             }
+            AnnotationLimits.checkCount(key, "subnets for one interface and family", arr.size(),
+                    AnnotationLimits.MAX_NAMES);
             for (JsonNode s : arr) {
                 if (!s.isTextual() || s.asText().isBlank()) {
                     throw shape(key, value, shapeText);

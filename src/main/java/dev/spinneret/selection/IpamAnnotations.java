@@ -28,7 +28,7 @@ public final class IpamAnnotations {
     static final String IPPOOL_SHAPE = "{\"ipv4\":[\"pool-a\"],\"ipv6\":[\"pool-b\"]}";
     static final String NS_SHAPE = "[\"pool-a\",\"pool-b\"]";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = AnnotationLimits.JSON;
 
     private IpamAnnotations() {
     }
@@ -77,7 +77,9 @@ public final class IpamAnnotations {
             throw new AnnotationException("annotation " + IPPOOL + " '" + value + "' names no pool; expected "
                     + IPPOOL_SHAPE);
         }
-        return new InterfaceRequest(iface, v4, v6, null, "pod annotation " + IPPOOL);
+        InterfaceRequest r = new InterfaceRequest(iface, v4, v6, null, "pod annotation " + IPPOOL);
+        AnnotationLimits.checkPatterns(IPPOOL, List.of(r));
+        return r;
     }
 
     /** The namespace's default pools as a request for {@code iface}; null when it names none. */
@@ -91,8 +93,10 @@ public final class IpamAnnotations {
         if (v4.isEmpty() && v6.isEmpty()) {
             return null;
         }
-        return new InterfaceRequest(iface, v4, v6, null, "namespace annotations " + NS_DEFAULT_V4 + "/"
-                + NS_DEFAULT_V6);
+        InterfaceRequest r = new InterfaceRequest(iface, v4, v6, null, "namespace annotations " + NS_DEFAULT_V4
+                + "/" + NS_DEFAULT_V6);
+        AnnotationLimits.checkPatterns(NS_DEFAULT_V4 + "/" + NS_DEFAULT_V6, List.of(r));
+        return r;
     }
 
     /** The cluster's default pools ({@code spec.default: true}) as a request for {@code iface}; null when none. */
@@ -109,6 +113,7 @@ public final class IpamAnnotations {
         if (!node.isArray() || node.isEmpty()) {
             throw shape(IPPOOLS, value, IPPOOLS_SHAPE);
         }
+        AnnotationLimits.checkCount(IPPOOLS, "interfaces", node.size(), AnnotationLimits.MAX_INTERFACES);
         int named = 0;
         for (JsonNode item : node) {
             if (!item.isObject()) {
@@ -149,6 +154,7 @@ public final class IpamAnnotations {
             out.add(new InterfaceRequest(iface, v4, v6, cg == null || cg.isNull() ? null : cg.asBoolean(),
                     "pod annotation " + IPPOOLS));
         }
+        AnnotationLimits.checkPatterns(IPPOOLS, out);
         return out;
     }
 
@@ -164,6 +170,7 @@ public final class IpamAnnotations {
         if (!node.isArray()) {
             throw shape(key, value, shape);
         }
+        AnnotationLimits.checkCount(key, "pools for one interface and family", node.size(), AnnotationLimits.MAX_NAMES);
         List<String> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (JsonNode n : node) {
@@ -189,12 +196,16 @@ public final class IpamAnnotations {
 
     /** Parses an annotation's JSON value; anything unreadable is refused quoting the value and the expected shape. */
     static JsonNode read(String key, String value, String shape) {
+        AnnotationLimits.checkLength(key, value);
         try {
             JsonNode n = JSON.readTree(value == null ? "" : value);
             if (n == null || n.isMissingNode()) {
                 throw shape(key, value, shape);
             }
             return n;
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw new AnnotationException("annotation " + key + " is nested deeper than "
+                    + AnnotationLimits.MAX_NESTING_DEPTH + " levels; expected JSON like " + shape);
         } catch (java.io.IOException e) {
             throw shape(key, value, shape);
         }

@@ -25,7 +25,7 @@ public final class MultusAnnotations {
     /** Multus' check on each part of the comma form: DNS-1123 labels. */
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,15}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = AnnotationLimits.JSON;
 
     private MultusAnnotations() {
     }
@@ -78,11 +78,13 @@ public final class MultusAnnotations {
 
     /** @param firstIndex the position of the first item among Multus' delegates (0 is the cluster network) */
     static List<NetworkSelection> parse(String key, String value, String defaultNamespace, int firstIndex) {
+        AnnotationLimits.checkLength(key, value);
         String v = value.trim();
         boolean json = v.indexOf('[') >= 0 || v.indexOf('{') >= 0 || v.indexOf('"') >= 0; // Multus' own test
         List<NetworkSelection> out = new ArrayList<>();
         if (!json) {
             String[] items = v.split(",", -1);
+            AnnotationLimits.checkCount(key, "networks", items.length, AnnotationLimits.MAX_NETWORKS);
             for (int i = 0; i < items.length; i++) {
                 out.add(commaItem(key, value, items[i].trim(), defaultNamespace, firstIndex + i));
             }
@@ -91,12 +93,16 @@ public final class MultusAnnotations {
         JsonNode root;
         try {
             root = JSON.readTree(v);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw new AnnotationException("annotation " + key + " is nested deeper than "
+                    + AnnotationLimits.MAX_NESTING_DEPTH + " levels; expected " + SHAPE);
         } catch (java.io.IOException e) {
             throw shape(key, value, "it is not valid JSON");
         }
         if (root == null || !root.isArray() || root.isEmpty()) {
             throw shape(key, value, "the JSON form is a non-empty list of objects");
         }
+        AnnotationLimits.checkCount(key, "networks", root.size(), AnnotationLimits.MAX_NETWORKS);
         for (int i = 0; i < root.size(); i++) {
             JsonNode item = root.get(i);
             if (!item.isObject()) {
@@ -114,6 +120,8 @@ public final class MultusAnnotations {
                 if (!ipsNode.isArray()) {
                     throw shape(key, value, "\"ips\" of " + name + " must be a list of addresses");
                 }
+                AnnotationLimits.checkCount(key, "addresses for network " + name, ipsNode.size(),
+                        AnnotationLimits.MAX_NAMES);
                 for (JsonNode ip : ipsNode) {
                     if (!ip.isTextual()) {
                         throw shape(key, value, "\"ips\" of " + name + " must be a list of addresses");

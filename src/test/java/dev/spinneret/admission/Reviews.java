@@ -58,6 +58,17 @@ public final class Reviews {
         return root.toString();
     }
 
+    /** The port of the management interface (health, metrics) in tests. */
+    public static int managementPort() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
+    }
+
+    /** Whether the service reports ready on its management interface (where the chart's probes go). */
+    public static boolean ready() {
+        return given().baseUri("http://localhost").port(managementPort()).get("/q/health/ready").statusCode() == 200;
+    }
+
     public static ValidatableResponse post(String webhook, String body) {
         return given().contentType(ContentType.JSON).body(body).when().post("/admission/" + webhook).then()
                 .statusCode(200);

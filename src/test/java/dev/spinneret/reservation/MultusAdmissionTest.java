@@ -3,7 +3,6 @@ package dev.spinneret.reservation;
 import static dev.spinneret.admission.Reviews.M;
 import static dev.spinneret.admission.Reviews.post;
 import static dev.spinneret.admission.Reviews.review;
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -55,7 +54,7 @@ class MultusAdmissionTest {
         client.resources(SpiderIPPool.class).delete();
         client.genericKubernetesResources(NAD).inAnyNamespace().delete();
         // this profile starts its own Quarkus instance: on a loaded machine its informers take longer than 20 s
-        await().atMost(Duration.ofSeconds(90)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(90)).until(dev.spinneret.admission.Reviews::ready);
     }
 
     void nad(String ns, String name, String config) {

@@ -3,7 +3,6 @@ package dev.spinneret.reservation;
 import static dev.spinneret.admission.Reviews.M;
 import static dev.spinneret.admission.Reviews.post;
 import static dev.spinneret.admission.Reviews.review;
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -47,7 +46,7 @@ class PodAdmissionTest {
     void ready() {
         client.resources(SpiderIPPool.class).delete();
         client.resources(SpiderReservedIP.class).delete();
-        await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(20)).until(dev.spinneret.admission.Reviews::ready);
     }
 
     static void pool(KubernetesClient c, String name, String subnet, String gateway, String... ips) {
@@ -318,16 +317,60 @@ class PodAdmissionTest {
         assertNotEquals("", ledger("many"));
     }
 
-    static ObjectNode ownedPod(String name, String ownerKind, Map<String, String> annotations) {
+    /** A pod whose controller is the object {@code ownerKind} default/app, which is created if missing. */
+    ObjectNode ownedPod(String name, String ownerKind, Map<String, String> annotations) {
+        return ownedPod(name, ownerKind, annotations, ownerKind == null ? null : ownerUid(ownerKind, "app"));
+    }
+
+    static ObjectNode ownedPod(String name, String ownerKind, Map<String, String> annotations, String uid) {
         ObjectNode pod = pod(name, null);
         ObjectNode meta = (ObjectNode) pod.get("metadata");
         annotations.forEach(meta.with("annotations")::put);
         if (ownerKind != null) {
             meta.putArray("ownerReferences").addObject().put("apiVersion", ownerKind.equals("ConfigMap") ? "v1"
-                    : "apps/v1").put("kind", ownerKind).put("name", "app").put("uid", "0d3c3e1a-6a0f-4f2b-9c57-452e737e5e12")
-                    .put("controller", true);
+                    : "apps/v1").put("kind", ownerKind).put("name", "app").put("uid", uid).put("controller", true);
         }
         return pod;
+    }
+
+    /** The uid of default/{@code name} of that kind, created (as a bare object) when it does not exist yet. */
+    String ownerUid(String kind, String name) {
+        var resources = client.genericKubernetesResources(kind.equals("ConfigMap") ? "v1" : "apps/v1", kind)
+                .inNamespace("default");
+        var existing = resources.withName(name).get();
+        if (existing == null) {
+            var o = new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
+            o.setApiVersion(kind.equals("ConfigMap") ? "v1" : "apps/v1");
+            o.setKind(kind);
+            o.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("default")
+                    .withUid(UUID.randomUUID().toString()).build());
+            existing = resources.resource(o).create();
+        }
+        return existing.getMetadata().getUid();
+    }
+
+    /**
+     * A pod's controller reference is checked against the object it names: another UID (a reference copied from an
+     * earlier object, or forged to borrow a workload's pools) or no such object is denied, naming both UIDs; and the
+     * owner cache, keyed by everything the reference says, is not fooled by a first lookup with a made-up UID.
+     */
+    @Test
+    void controllerReferencesMustNameTheRealOwner() {
+        String real = ownerUid("Deployment", "app");
+        String forged = UUID.randomUUID().toString();
+        deniedWith(ownedPod("forged-owner", "Deployment", Map.of(), forged), forged,
+                "has uid " + real, "Deployment default/app");
+        post("mutate-pod", review("Pod", "CREATE", ownedPod("forged-owner", "Deployment", Map.of(), forged), null,
+                false)).body("response.allowed", equalTo(false)).body("response.status.code", equalTo(403));
+        // the genuine reference passes the owner check after the forged one was looked at (nothing cached under it;
+        // the pod may still be denied for want of a pool, which is not what this test is about)
+        post("mutate-pod", review("Pod", "CREATE", ownedPod("real-owner", "Deployment", Map.of(), real), null, true))
+                .body("response.status.message", org.hamcrest.Matchers.not(containsString("ownerReferences")));
+        // and the forged one is still refused after the genuine one was cached
+        deniedWith(ownedPod("forged-again", "Deployment", Map.of(), forged), "has uid " + real);
+        ObjectNode ghost = ownedPod("ghost-owner", "Deployment", Map.of(), forged);
+        ((ObjectNode) ghost.at("/metadata/ownerReferences/0")).put("name", "ghost");
+        deniedWith(ghost, "Deployment default/ghost", "does not exist");
     }
 
     static void deniedWith(ObjectNode pod, String... fragments) {
