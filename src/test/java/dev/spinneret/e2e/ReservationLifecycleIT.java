@@ -141,9 +141,16 @@ class ReservationLifecycleIT {
     void theReservationCannotBeEditedAfterAdmission() {
         cluster.kubectlApply(Yaml.pool("life-edit", "10.74.0.0/16", "10.74.0.1-10.74.0.5")).ok();
         cluster.kubectlApply(pod("edited", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-edit\"]}'", "{}")).ok();
-        var r = cluster.kubectl("annotate", "pod", "edited", "-n", "life", "--overwrite",
-                "ipam.spidernet.io/reserved-ips={\"id\":\"x\",\"interfaces\":[]}");
+        // a cluster-admin who is not Spinneret (the harness runs Spinneret as "admin", whom the policy lets edit)
+        var r = cluster.kubectl("--as=another-admin", "--as-group=system:masters", "annotate", "pod", "edited", "-n",
+                "life", "--overwrite", "ipam.spidernet.io/reserved-ips={\"id\":\"x\",\"interfaces\":[]}");
         assertNotEquals(0, r.code());
-        assertTrue(r.err().contains("cannot be changed"), r.err());
+        assertTrue(r.err().contains("only Spinneret may change or remove them") || r.err().contains("cannot be changed"),
+                r.err());
+        var l = cluster.kubectl("--as=another-admin", "--as-group=system:masters", "label", "pod", "edited", "-n",
+                "life", "ipam.spidernet.io/reservation-id-");
+        assertNotEquals(0, l.code());
+        assertTrue(l.err().contains("only Spinneret may change or remove them") || l.err().contains("cannot be removed"),
+                l.err());
     }
 }
