@@ -144,7 +144,7 @@ log "registering webhooks at $URL"
 "$HELM" template spinneret "$ROOT/helm/spinneret" --namespace spinneret-system --show-only templates/webhooks.yaml --kube-version "$("$KUBECTL" version -o json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"serverVersion\"][\"gitVersion\"])")" \
   --set webhook.externalURL="$URL" --set webhook.caBundle="$(base64 -w0 <"$CA_FILE")" \
   --set webhook.timeoutSeconds="${SPINNERET_WEBHOOK_TIMEOUT:-10}" --set ipam.primaryNetwork="$PRIMARY_NETWORK" \
-  --set webhook.serviceUser=admin \
+  --set webhook.serviceUser=admin --set ipam.defaultPoolsProvided=true \
   >"$SD/webhooks.yaml"
 "$KUBECTL" apply -f "$SD/webhooks.yaml" >/dev/null
 

@@ -2,10 +2,12 @@
 # Chart smoke test against a throwaway control plane (integration-tests/scripts/control-plane.sh: no scheduler,
 # no kubelet, so Spinneret's pods stay Pending and its webhooks have NO ready endpoints).
 #
-# That is what makes the test meaningful: installed with the DEFAULTS (failurePolicy Fail), an unreachable webhook
-# must still let the excluded pods in (Spinneret's own, kube-system, ignore-labelled namespaces/pods) and must
-# reject everything it is registered for (a pod in "default", a SpiderIPPool), proving the wiring and the
-# exclusions. Then: upgrade keeps the generated certificate, failurePolicy=Ignore lets pods in, uninstall cleans up.
+# That is what makes the test meaningful: installed with the DEFAULTS (failurePolicy Fail, ipam.primaryNetwork
+# false), an unreachable webhook must let in every pod that does not ask for Spinneret (a default install breaks
+# nothing) and must reject what it is registered for (a pod naming a pool, a SpiderIPPool); with primaryNetwork=true
+# (only with a default pool) it must reject an ordinary pod in "default" but still let the excluded pods in
+# (Spinneret's own, kube-system, ignore-labelled namespaces/pods), proving the wiring and the exclusions. Then:
+# upgrade keeps the generated certificate, failurePolicy=Ignore lets pods in, uninstall cleans up.
 #
 # Usage: helm/spinneret/ci/smoke-test.sh [control-plane-dir]   (run from the repository root)
 set -uo pipefail
@@ -46,10 +48,13 @@ check "template tls.mode=certManager (renders, inject-ca-from)" sh -c "$(printf 
 check "template externalURL: 9 webhooks with url" test "$(grep -c 'url: "https://127.0.0.1:9443/admission/' "$TMP/ext.yaml")" = 9
 check "template externalURL: no service reference" sh -c "! grep -q 'service:' $TMP/ext.yaml"
 check "template externalURL (server dry run)" "$K" apply --dry-run=server -f "$TMP/ext.yaml"
+out=$("${TPL[@]}" --set ipam.primaryNetwork=true 2>&1)
+check "template refuses primaryNetwork=true without a default pool: ${out:0:120}" contains "$out" 'ipam.defaultPoolsProvided=true'
+check "template primaryNetwork=true with a chart default pool" sh -c "$(printf '%q ' "${TPL[@]}" "${CDP[@]}") --set ipam.primaryNetwork=true >/dev/null"
 check "template rejects reservationTimeoutMs >= timeout" sh -c "! $(printf '%q ' "${TPL[@]}") --set webhook.timeoutSeconds=5 >/dev/null 2>&1"
 "$K" delete namespace "$NS" --wait=true >/dev/null
 
-check "helm install (defaults: failurePolicy Fail)" "$H" install spinneret "$CHART" -n "$NS" --create-namespace
+check "helm install (defaults: failurePolicy Fail, primaryNetwork false)" "$H" install spinneret "$CHART" -n "$NS" --create-namespace
 for o in deploy/spinneret svc/spinneret sa/spinneret secret/spinneret-webhook-tls role/spinneret rolebinding/spinneret pdb/spinneret; do
   check "exists: $o" "$K" -n "$NS" get "$o"
 done
@@ -65,6 +70,10 @@ for _ in $(seq 30); do [ "$("$K" -n "$NS" get pods -l app.kubernetes.io/name=spi
 check "Spinneret's own 2 pods were admitted although its webhook is unreachable" test "$("$K" -n "$NS" get pods -l app.kubernetes.io/name=spinneret --no-headers | wc -l)" -ge 2
 
 run() { "$K" run "$@" --image=registry.invalid/pause:none --restart=Never; }
+check "default install: ordinary pod in default admitted while the webhook is unreachable" run p-first -n default
+out=$(run p-asks -n default '--annotations=ipam.spidernet.io/ippool={"ipv4":["p"]}' 2>&1)
+check "default install: pod naming a pool REJECTED: ${out:0:100}" contains "$out" 'failed calling webhook "mutate-pod.spinneret.dev"'
+check "helm upgrade --set ipam.primaryNetwork=true,ipam.defaultPoolsProvided=true" "$H" upgrade spinneret "$CHART" -n "$NS" --reuse-values --set ipam.primaryNetwork=true,ipam.defaultPoolsProvided=true
 out=$(run p-default -n default 2>&1)
 check "pod in default REJECTED (webhook unreachable, Fail): ${out:0:140}" contains "$out" 'failed calling webhook "mutate-pod.spinneret.dev"'
 check "pod in kube-system admitted" run p-ks -n kube-system

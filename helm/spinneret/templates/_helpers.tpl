@@ -132,6 +132,9 @@ the same run always agree, whatever the rendering order.
 {{- if not (kindIs "bool" .Values.ipam.primaryNetwork) }}
 {{- fail (printf "ipam.primaryNetwork must be true or false (got %v)" .Values.ipam.primaryNetwork) }}
 {{- end }}
+{{- if and .Values.ipam.primaryNetwork (not (or .Values.clusterDefaultPool.installIPv4IPPool .Values.clusterDefaultPool.installIPv6IPPool .Values.ipam.defaultPoolsProvided)) }}
+{{- fail "ipam.primaryNetwork=true makes Spinneret the IPAM of every pod's eth0, so every pod that is not host-network needs a pool, and none would apply: set clusterDefaultPool.installIPv4IPPool=true (with clusterDefaultPool.ipv4Subnet, ipv4IPRanges, ipv4Gateway), or, if you create SpiderIPPools with spec.default: true yourself, ipam.defaultPoolsProvided=true" }}
+{{- end }}
 {{- $t := int .Values.webhook.timeoutSeconds }}
 {{- if or (lt $t 1) (gt $t 30) }}
 {{- fail "webhook.timeoutSeconds must be between 1 and 30" }}

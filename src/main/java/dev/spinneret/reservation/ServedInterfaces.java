@@ -25,7 +25,7 @@ public class ServedInterfaces {
     @Inject
     ClusterCache cache;
     /** Whether the cluster network (eth0) uses Spinneret IPAM (chart value ipam.primaryNetwork). */
-    @ConfigProperty(name = "spinneret.ipam.primary-network", defaultValue = "true")
+    @ConfigProperty(name = "spinneret.ipam.primary-network", defaultValue = "false")
     boolean primaryNetwork;
     /** Where Multus looks up a bare v1.multus-cni.io/default-network name (Multus' multusNamespace). */
     @ConfigProperty(name = "spinneret.multus.namespace", defaultValue = "kube-system")

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Which pods and interfaces Spinneret serves, against the real API server with Multus' published
  * NetworkAttachmentDefinition CRD and the webhooks exactly as the chart renders them (matchConditions included):
- * first with {@code ipam.primaryNetwork=true} (the default), then with the service restarted as
+ * first with {@code ipam.primaryNetwork=true} (the harness's default), then with the service restarted as
  * {@code ipam.primaryNetwork=false}; in each mode also with every replica stopped. Restores the default mode for
  * the tests that run after it.
  */
