@@ -211,7 +211,8 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
     /**
      * A StatefulSet pod's endpoint is a record anyone with write access to SpiderEndpoints (a node's plugin) could
      * have made: its reservation is reused only if the ledger holds each of its addresses for that reservation,
-     * bound to this pod's namespace and name (or not bound yet: an earlier version's entry for this very name).
+     * bound to this pod's namespace and name. An earlier version's entry that the sweep has not bound yet is not
+     * trusted either (anyone who can write an endpoint could claim it): such a pod gets a new address.
      */
     private SpiderEndpoint trusted(SpiderEndpoint se, String holder) {
         if (se == null) {
@@ -225,7 +226,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                 if (fam[1] == null) {
                     continue;
                 }
-                if (!claims.holds(fam[0], fam[1], id, holder, true)) {
+                if (!claims.holds(fam[0], fam[1], id, holder, false)) {
                     LOG.warnf("SpiderEndpoint %s claims %s of SpiderIPPool %s for reservation %s, but the ledger does"
                             + " not bind it to that pod: ignored, the pod gets a new reservation", holder, fam[1],
                             fam[0], id);
