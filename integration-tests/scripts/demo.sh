@@ -25,7 +25,9 @@ trap 'exit 143' TERM
 
 [[ "$(id -u)" == 0 ]] || { echo "demo.sh needs root: it creates network namespaces, a bridge and cgroups (and removes them)" >&2; exit 1; }
 "$HERE/install-ci-deps.sh"
-if [[ ! -f "$ROOT/target/quarkus-app/quarkus-run.jar" || ! -f "$ROOT/target/spinneret-cni.jar" ]]; then
+# the service is rebuilt only when it is missing or older than its sources (the CNI plugin is built with the images)
+JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
+if [[ ! -f "$JAR" || -n "$(find "$ROOT/src/main/java" "$ROOT/src/main/resources" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
   note "building the service (mvn -B -q package -DskipTests)"
   (cd "$ROOT" && mvn -B -q package -DskipTests)
 fi
