@@ -306,6 +306,47 @@ class RealNodesIT {
         });
     }
 
+    /**
+     * Issue #27: with Spinneret as the cluster's IPAM, the cluster's own pods (kube-system, which the pod webhook never
+     * sees) get addresses, and so does a pod created while every replica is down, once Spinneret is back: the
+     * service reserves after creation, and until then the CNI plugin answers "try again later".
+     */
+    @Test
+    @Order(7)
+    void kubeSystemPodsAndAPodCreatedDuringAnOutageRunWithPoolAddresses() {
+        String dns = workload("Deployment", "kube-system", "dns-like", 2).replace("      annotations:\n", "");
+        c.kubectlApply(dns).ok();
+        List<Pod> pods = awaitRunning("kube-system", "dns-like", 2);
+        for (Pod p : pods) {
+            assertPodIpIsTheReservation(p);
+            assertTrue(p.getStatus().getPodIP().startsWith("10.245.0."), "from the cluster default pool: "
+                    + p.getStatus().getPodIP());
+        }
+        // every replica down: the pod webhook cannot be called, a pod of kube-system is created all the same
+        c.kubectl("-n", NodeCluster.NS, "scale", "deploy", "spinneret", "--replicas=0").ok();
+        NodeCluster.await("no Spinneret replica left", Duration.ofSeconds(120), () -> c.client().pods()
+                .inNamespace(NodeCluster.NS).withLabel("app.kubernetes.io/component", "controller").list().getItems()
+                .isEmpty());
+        try {
+            c.kubectlApply(workload("Deployment", "kube-system", "during-outage", 1)
+                    .replace("      annotations:\n", "")).ok();
+            sleep(Duration.ofSeconds(15));
+            List<Pod> waiting = c.pods("kube-system", "app=during-outage");
+            assertEquals(1, waiting.size());
+            assertTrue(waiting.stream().noneMatch(NodeCluster::running), "no address while Spinneret is down");
+            String events = c.kubectl("-n", "kube-system", "get", "events", "--field-selector",
+                    "involvedObject.name=" + waiting.get(0).getMetadata().getName(), "-o", "jsonpath={.items[*].message}")
+                    .out();
+            assertTrue(events.contains("has no ipam.spidernet.io/reserved-ips annotation yet"), events);
+        } finally {
+            c.kubectl("-n", NodeCluster.NS, "scale", "deploy", "spinneret", "--replicas=2").ok();
+        }
+        Pod late = awaitRunning("kube-system", "during-outage", 1).get(0);
+        assertPodIpIsTheReservation(late);
+        assertTrue(late.getStatus().getPodIP().startsWith("10.245.0."), late.getStatus().getPodIP());
+        c.kubectl("-n", "kube-system", "delete", "deploy", "dns-like", "during-outage").ok();
+    }
+
     static void sleep(Duration d) {
         try {
             Thread.sleep(d.toMillis());
