@@ -238,9 +238,9 @@ type Pod struct {
 	Namespace, Name, UID string
 }
 
-// isK8sName checks a DNS-1123 subdomain-like name: [a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])? (no regexp: compiling
+// IsK8sName checks a DNS-1123 subdomain-like name: [a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])? (no regexp: compiling
 // one costs a fresh process about a millisecond).
-func isK8sName(s string) bool {
+func IsK8sName(s string) bool {
 	if len(s) == 0 || len(s) > 253 {
 		return false
 	}
@@ -290,10 +290,10 @@ func PodFromArgs(raw string) (Pod, *types.Error) {
 	if p.Namespace == "" || p.Name == "" {
 		return p, types.NewError(types.ErrInvalidEnvironmentVariables, "CNI_ARGS lacks K8S_POD_NAMESPACE and/or K8S_POD_NAME", "CNI_ARGS='"+raw+"'")
 	}
-	if !isK8sName(p.Namespace) || len(p.Namespace) > 63 {
+	if !IsK8sName(p.Namespace) || len(p.Namespace) > 63 {
 		return p, types.NewError(types.ErrInvalidEnvironmentVariables, "K8S_POD_NAMESPACE '"+p.Namespace+"' is not a valid namespace name", "")
 	}
-	if !isK8sName(p.Name) {
+	if !IsK8sName(p.Name) {
 		return p, types.NewError(types.ErrInvalidEnvironmentVariables, "K8S_POD_NAME '"+p.Name+"' is not a valid pod name", "")
 	}
 	return p, nil

@@ -44,7 +44,8 @@ func fail(index int, entry, format string, a ...any) *Error {
 	return &Error{Msg: fmt.Sprintf("invalid allocation ledger: entry %d %q: ", index, entry) + fmt.Sprintf(format, a...)}
 }
 
-func validID(s string) bool {
+// ValidID checks a reservation id: [a-z0-9]{1,16} (the ledger's and the annotation's).
+func ValidID(s string) bool {
 	if len(s) == 0 || len(s) > 16 {
 		return false
 	}
@@ -90,7 +91,7 @@ func Decode(v6 bool, s string) ([]Entry, error) {
 			return nil, fail(n, entry, "the address before \"=\" is missing")
 		}
 		text, id := entry[:eq], entry[eq+1:]
-		if !validID(id) {
+		if !ValidID(id) {
 			return nil, fail(n, entry, "reservation id %q must be 1 to 16 characters of a-z and 0-9", id)
 		}
 		var a netip.Addr

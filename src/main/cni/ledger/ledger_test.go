@@ -137,7 +137,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		for i, e := range entries {
-			if e.Addr.Is4() == v6 || !validID(e.ID) || (i > 0 && e.Addr.Compare(entries[i-1].Addr) <= 0) {
+			if e.Addr.Is4() == v6 || !ValidID(e.ID) || (i > 0 && e.Addr.Compare(entries[i-1].Addr) <= 0) {
 				t.Fatalf("%q decoded to %v", s, entries)
 			}
 		}

@@ -10,6 +10,9 @@ import (
 	"net/netip"
 
 	"github.com/containernetworking/cni/pkg/types"
+
+	"spinneret.dev/cni/config"
+	"spinneret.dev/cni/ledger"
 )
 
 // Annotation and label names shared with the service.
@@ -20,18 +23,7 @@ const (
 	ErrBadReservation = 106
 )
 
-// validID checks [a-z0-9]{1,16}.
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 16 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')) {
-			return false
-		}
-	}
-	return true
-}
+func validID(s string) bool { return ledger.ValidID(s) }
 
 // Route is a route handed to the pod.
 type Route struct {
@@ -102,19 +94,7 @@ func prefix(s string, family int) (netip.Prefix, error) {
 }
 
 // validName checks a Kubernetes object name (DNS-1123 subdomain): pool names go into API paths.
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 253 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-		if !alnum && ((c != '-' && c != '.') || i == 0 || i == len(s)-1) {
-			return false
-		}
-	}
-	return true
-}
+func validName(s string) bool { return config.IsK8sName(s) }
 
 // validUID checks a Kubernetes UID as the API server writes them (lowercase UUID characters); it is the first part
 // of a SpinneretIPBlock name.
