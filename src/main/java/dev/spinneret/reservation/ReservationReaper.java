@@ -133,9 +133,11 @@ public class ReservationReaper {
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
-                // a watch DELETED event that still carries the label is the pod's removal (one that left the label
-                // selection arrives without it); only a deletion inferred from a relist needs the API's word
-                releases.execute(() -> releaseIfGone(pod, !unknown));
+                // a watch DELETED event is also sent for a pod that left the label selection, with the pod's previous
+                // content (label included): only an object that was being deleted (deletionTimestamp) is known to be
+                // removed; anything else (a selection exit, a forced deletion, a relist) is confirmed with a GET
+                boolean removed = !unknown && pod.getMetadata().getDeletionTimestamp() != null;
+                releases.execute(() -> releaseIfGone(pod, removed));
             }
         });
         cache.onPools(new ResourceEventHandler<>() {
@@ -247,7 +249,7 @@ public class ReservationReaper {
     /**
      * Releases a deleted pod's reservation — what the ledger binds to this pod's namespace and name — unless its
      * StatefulSet ordinal keeps it. {@code removed}: the pod is known to be gone from the API server (a watch DELETED
-     * event for an object that still matches the informer's label selector), so no GET confirms it.
+     * event for an object that was being deleted), so no GET confirms it.
      */
     void releaseIfGone(Pod pod, boolean removed) {
         if (!leader) {
