@@ -21,6 +21,11 @@
 #                         by src/main/cni/build-dist.sh --no-archive, for the Java one); the one path to change
 #   SPINNERET_CNI_INSTALLER  the installer script of that image (default src/main/cni/install.sh)
 #   SPINNERET_JDK17       JDK with jlink and jmods for the base image (default /usr/lib/jvm/java-17-openjdk-amd64)
+#   SPINNERET_IMAGE_PREFIX  repository prefix of the image names (default localhost/spinneret, what node.sh imports)
+#   SPINNERET_IMAGE_TAG     their tag (default dev). With either set, the tars go to
+#                           $SPINNERET_CACHE/images/<prefix>/<tag>/ instead. The chart's default names are
+#                           SPINNERET_IMAGE_PREFIX=ghcr.io/spinneret SPINNERET_IMAGE_TAG=<Chart.yaml appVersion>;
+#                           docs/install.md says how to push them to a registry.
 # Needs: go, gcc (static libc), busybox-static, a JDK 17 with jmods, mvn; target/quarkus-app for the service image
 # (mvn -B package -DskipTests). An image whose inputs did not change is not rebuilt (inputs hash in <name>.key).
 set -euo pipefail
@@ -28,7 +33,14 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${SPINNERET_CACHE:-$HOME/.cache/spinneret}"
+PREFIX="${SPINNERET_IMAGE_PREFIX:-localhost/spinneret}"
+TAG="${SPINNERET_IMAGE_TAG:-dev}"
 OUT="$CACHE/images"
+if [[ "$PREFIX" != localhost/spinneret || "$TAG" != dev ]]; then
+  [[ "$PREFIX" =~ ^[a-z0-9]([a-z0-9._:/-]*[a-z0-9])?$ && "$TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] \
+    || { echo "[build-images] ERROR: bad SPINNERET_IMAGE_PREFIX '$PREFIX' or SPINNERET_IMAGE_TAG '$TAG'" >&2; exit 1; }
+  OUT="$CACHE/images/$PREFIX/$TAG"
+fi
 JDK17="${SPINNERET_JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}"
 # the plugin: the Go binary of src/main/cni/build.sh (target/cni/) where that script exists, else the Java dist
 if [[ -x "$ROOT/src/main/cni/build.sh" ]]; then
@@ -83,7 +95,7 @@ build_pause() {
   mkdir -p "$WORK/pause"
   gcc -static -O2 -Wall -o "$WORK/pause/pause" "$HERE/pause.c" || die "gcc -static pause.c failed (libc6-dev)"
   strip "$WORK/pause/pause"
-  "$OCITAR" -o "$OUT/pause.tar" -ref localhost/spinneret/pause:dev -layer "$WORK/pause" -entrypoint '["/pause"]'
+  "$OCITAR" -o "$OUT/pause.tar" -ref "$PREFIX/pause:$TAG" -layer "$WORK/pause" -entrypoint '["/pause"]'
   done_image pause "$key" $((SECONDS - t))
 }
 
@@ -92,7 +104,7 @@ build_busybox() {
   key="$(sha256sum "$(command -v busybox)" | cut -c1-16)"
   fresh busybox "$key" && return 0
   busybox_tree "$WORK/busybox"
-  "$OCITAR" -o "$OUT/busybox.tar" -ref localhost/spinneret/busybox:dev -layer "$WORK/busybox" -cmd '["sh"]' \
+  "$OCITAR" -o "$OUT/busybox.tar" -ref "$PREFIX/busybox:$TAG" -layer "$WORK/busybox" -cmd '["sh"]' \
     -env PATH=/usr/sbin:/usr/bin:/sbin:/bin
   done_image busybox "$key" $((SECONDS - t))
 }
@@ -126,7 +138,7 @@ build_jre() {
   mkdir -p "$r/proc"
   unshare --fork --pid --mount --mount-proc --root="$r" /opt/java/bin/java -version >/dev/null 2>&1 \
     || die "the base image's java does not start in its own root (missing shared library?)"
-  "$OCITAR" -o "$OUT/jre17.tar" -ref localhost/spinneret/jre17:dev -layer "$r" \
+  "$OCITAR" -o "$OUT/jre17.tar" -ref "$PREFIX/jre17:$TAG" -layer "$r" \
     -env PATH=/opt/java/bin:/usr/sbin:/usr/bin:/sbin:/bin -env JAVA_HOME=/opt/java -workdir /deployments -user 185
   done_image jre17 "$key" $((SECONDS - t))
 }
@@ -139,7 +151,7 @@ build_spinneret() {
   local mvnlog="$WORK/jib.log" target="$WORK/service-target"
   # own build dir: never touches the main build's target/
   if ! mvn -B -f "$HERE/service/pom.xml" -Dspinneret.image.build="$target" \
-      -Dspinneret.app="$app" -Djib.from.image="tar://$OUT/jre17.tar" -Dimage=localhost/spinneret/spinneret:dev \
+      -Dspinneret.app="$app" -Djib.from.image="tar://$OUT/jre17.tar" -Dimage="$PREFIX/spinneret:$TAG" \
       -Djib.outputPaths.tar="$OUT/spinneret.tar.new" -Djib.console=plain \
       package jib:buildTar >"$mvnlog" 2>&1; then
     tail -40 "$mvnlog" >&2
@@ -169,7 +181,7 @@ build_cni() {
   cp -a "$CNI_DIST" "$WORK/cni/opt/spinneret-cni"
   install -m 0755 "$CNI_INSTALLER" "$WORK/cni/opt/spinneret-cni/install.sh"
   busybox_tree "$WORK/cni-base"
-  "$OCITAR" -o "$OUT/spinneret-cni.tar" -ref localhost/spinneret/spinneret-cni:dev \
+  "$OCITAR" -o "$OUT/spinneret-cni.tar" -ref "$PREFIX/spinneret-cni:$TAG" \
     -layer "$WORK/cni-base" -layer "$WORK/cni" -env PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     -entrypoint '["/opt/spinneret-cni/install.sh"]'
   done_image spinneret-cni "$key" $((SECONDS - t))
@@ -182,7 +194,7 @@ build_kubectl() {
   fresh kubectl "$key" && return 0
   busybox_tree "$WORK/kubectl"
   install -m 0755 "$kubectl" "$WORK/kubectl/bin/kubectl"
-  "$OCITAR" -o "$OUT/kubectl.tar" -ref localhost/spinneret/kubectl:dev -layer "$WORK/kubectl" \
+  "$OCITAR" -o "$OUT/kubectl.tar" -ref "$PREFIX/kubectl:$TAG" -layer "$WORK/kubectl" \
     -env PATH=/usr/sbin:/usr/bin:/sbin:/bin -entrypoint '["/bin/kubectl"]'
   done_image kubectl "$key" $((SECONDS - t))
 }
