@@ -38,7 +38,7 @@ import org.jboss.logging.Logger;
  * whose {@code status.allocatedIPs} still holds the whole ledger inline.
  *
  * <p>Once migrated, {@code status.allocatedIPs} holds {@link #MARKER}, which earlier Spinneret versions refuse to
- * decode: a replica of an earlier version fails its reservations (the API server retries them) instead of
+ * decode: a replica of an earlier version fails its reservations (the denial goes back to the client; controllers retry) instead of
  * allocating from an empty ledger.
  */
 @ApplicationScoped
