@@ -678,8 +678,16 @@ class TrustBoundaryIT {
      * to the CNI ServiceAccount.
      */
     static void installCniRbacFromTheChart() {
+        String version;
+        try {
+            version = M.readTree(cluster.kubectl("version", "-o", "json").ok().out()).at("/serverVersion/gitVersion")
+                    .asText();
+        } catch (Exception e) {
+            throw new AssertionError("kubectl version: " + e, e);
+        }
         String rendered = cluster.helm("template", "spinneret", RealCluster.ROOT.resolve("helm/spinneret").toString(),
-                "--namespace", "spinneret-system", "--show-only", "templates/cni-installer.yaml").ok().out();
+                "--namespace", "spinneret-system", "--kube-version", version, "--show-only",
+                "templates/cni-installer.yaml").ok().out();
         String role = null;
         for (String doc : rendered.split("(?m)^---\\s*$")) {
             if (doc.contains("\nkind: ClusterRole\n") || doc.startsWith("kind: ClusterRole\n")) {
