@@ -319,7 +319,8 @@ class TrustBoundaryIT {
     @Test
     void scenario5APoolNamePatternCannotPinAReplica() throws Exception {
         String pattern = "************************Z";
-        Config slow = new ConfigBuilder(admin.getConfiguration()).withRequestTimeout(60_000).build();
+        Config slow = new ConfigBuilder(admin.getConfiguration()).withRequestTimeout(60_000)
+                .withRequestRetryBackoffLimit(0).build(); // one answer per create, no retries hiding a timeout
         try (KubernetesClient c = new KubernetesClientBuilder().withConfig(slow).build()) {
             ExecutorService ex = Executors.newFixedThreadPool(8);
             try {
