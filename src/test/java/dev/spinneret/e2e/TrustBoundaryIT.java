@@ -298,6 +298,24 @@ class TrustBoundaryIT {
                     .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ready.statusCode(), "readiness on the plain port " + port + ": " + ready.body());
         }
+        // and no other plain-HTTP listener of the JVMs (every port they listen on, TLS port included) answers it
+        for (int pid : replicaPids()) {
+            for (int port : listeningPorts(pid)) {
+                HttpResponse<String> r;
+                try {
+                    r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + "/admission/mutate-pod")).timeout(Duration.ofSeconds(20))
+                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
+                                    .ofString(podReview("s4-listener-" + port, "trust-plain"))).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                } catch (java.io.IOException e) {
+                    continue; // not plain HTTP at all
+                }
+                assertFalse(r.statusCode() == 200 || r.body().contains("\"patch\""), "replica " + pid
+                        + " answers an AdmissionReview over plain HTTP on port " + port + ": " + r.statusCode() + " "
+                        + abbreviate(r.body()));
+            }
+        }
         assertEquals("", Pods.ledger(admin, "trust-plain"), "a plain-HTTP review reserved an address");
         // the same review over TLS (where the API server calls) is served: the request itself is valid
         HttpResponse<String> tls = https().send(HttpRequest.newBuilder(URI.create(
@@ -815,6 +833,35 @@ class TrustBoundaryIT {
         } catch (Exception e) {
             return "";
         }
+    }
+
+    /** TCP ports the process listens on (its socket inodes matched against /proc/net/tcp and tcp6, state 0A). */
+    static List<Integer> listeningPorts(int pid) throws Exception {
+        java.util.Set<String> inodes = new java.util.HashSet<>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(target.substring(8, target.length() - 1));
+                    }
+                } catch (java.io.IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        java.util.Set<Integer> ports = new java.util.TreeSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && "0A".equals(f[3]) && inodes.contains(f[9])) {
+                    ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
+                }
+            }
+        }
+        assertFalse(ports.isEmpty(), "replica " + pid + " listens on no TCP port");
+        return new ArrayList<>(ports);
     }
 
     /** Cores used by each replica over {@code window} (utime+stime of /proc/<pid>/stat). */
