@@ -263,6 +263,10 @@ class TrustBoundaryIT {
         var change = cluster.kubectl("--as=" + TENANT, "label", "pod", "s3-web", "-n", NS, "--overwrite",
                 LABEL + "=madeup01");
         assertNotEquals(0, change.code(), "the tenant changed the reservation label: " + change.out());
+        // nor may a cluster-admin who is not Spinneret (the policy exempts Spinneret's identity alone)
+        var byAdmin = cluster.kubectl("--as=another-admin", "--as-group=system:masters", "label", "pod", "s3-web", "-n",
+                NS, LABEL + "-");
+        assertNotEquals(0, byAdmin.code(), "a cluster-admin removed the reservation label: " + byAdmin.out());
         Pod after = admin.pods().inNamespace(NS).withName("s3-web").get();
         assertEquals(id, after.getMetadata().getLabels().get(LABEL));
         assertNotNull(after.getMetadata().getAnnotations().get(ANNOTATION));
