@@ -347,6 +347,63 @@ class RealNodesIT {
         c.kubectl("-n", "kube-system", "delete", "deploy", "dns-like", "during-outage").ok();
     }
 
+    /**
+     * Issue #21 on the real nodes, with the strongest forger there is short of a compromised replica: a cluster-admin
+     * impersonating Spinneret's own identity (which the admission policy exempts) stores, in kube-system (which the
+     * pod webhook never sees), a pod carrying a verbatim copy of a running pod's reservation. The kubelet starts it
+     * and the CNI plugin refuses the address (the ledger binds it to the victim): the copy never runs, and deleting
+     * it frees nothing.
+     */
+    @Test
+    @Order(8)
+    void aCopiedReservationNeverRunsAndDeletingItFreesNothing() {
+        namespace("nodes-forge");
+        c.kubectlApply(Yaml.pool("nodes-forge", "10.244.0.0/16", "10.244.160.1-10.244.160.20")).ok();
+        c.kubectlApply(workload("Deployment", "nodes-forge", "victim", 1,
+                "ipam.spidernet.io/ippool: '{\"ipv4\":[\"nodes-forge\"]}'")).ok();
+        Pod victim = awaitRunning("nodes-forge", "victim", 1).get(0);
+        String address = victim.getStatus().getPodIP();
+        String id = victim.getMetadata().getLabels().get("ipam.spidernet.io/reservation-id");
+        String annotation = victim.getMetadata().getAnnotations().get("ipam.spidernet.io/reserved-ips");
+        String forger = """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: forger
+                  namespace: kube-system
+                  labels: {app: forger, ipam.spidernet.io/reservation-id: "%s"}
+                  annotations:
+                    ipam.spidernet.io/reserved-ips: '%s'
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: app
+                    image: localhost/spinneret/busybox:dev
+                    imagePullPolicy: Never
+                    command: ["httpd", "-f", "-p", "80"]
+                """.formatted(id, annotation.replace("'", "''"));
+        // an ordinary cluster-admin is refused by the admission policy already
+        var refused = c.kubectlApply(forger, "--as=another-admin", "--as-group=system:masters");
+        assertNotEquals(0, refused.code(), refused.out());
+        assertTrue(refused.err().contains("may not carry a reservation"), refused.err());
+        c.kubectlApply(forger, "--as=system:serviceaccount:" + NodeCluster.NS + ":spinneret").ok();
+        NodeCluster.await("the plugin refused the copy", Duration.ofSeconds(120), () -> c.kubectl("-n",
+                "kube-system", "get", "events", "--field-selector", "involvedObject.name=forger", "-o",
+                "jsonpath={.items[*].message}").out().contains("copied or forged"));
+        Pod f = c.client().pods().inNamespace("kube-system").withName("forger").get();
+        assertTrue(!NodeCluster.running(f) && f.getStatus().getPodIP() == null, "the copy has no address");
+        c.kubectl("-n", "kube-system", "delete", "pod", "forger", "--wait=true").ok();
+        sleep(Duration.ofSeconds(5)); // a release of a deleted pod lingers 200 ms before its write
+        assertTrue(Pods.ledger(c.client(), "nodes-forge").contains("=" + id), "the victim's entry is still there");
+        Pod still = c.client().pods().inNamespace("nodes-forge").withName(victim.getMetadata().getName()).get();
+        assertEquals(address, still.getStatus().getPodIP());
+        // the next pod of the pool gets another address
+        c.kubectl("-n", "nodes-forge", "scale", "deploy", "victim", "--replicas=2").ok();
+        List<Pod> two = awaitRunning("nodes-forge", "victim", 2);
+        assertEquals(2, new HashSet<>(ipsByName(two).values()).size(), "no address handed out twice");
+        c.kubectl("delete", "namespace", "nodes-forge", "--wait=false").ok();
+    }
+
     static void sleep(Duration d) {
         try {
             Thread.sleep(d.toMillis());
