@@ -68,9 +68,11 @@ public final class NodeCluster {
         return RealCluster.exec(cmd, null, Map.of("KUBECONFIG", env.get("KUBECONFIG")), 300);
     }
 
-    public RealCluster.Result kubectlApply(String yaml) {
-        return RealCluster.exec(List.of(env.get("KUBECTL"), "apply", "-f", "-"), yaml,
-                Map.of("KUBECONFIG", env.get("KUBECONFIG")), 120);
+    /** {@code kubectl apply -f -} of {@code yaml}, with {@code extra} flags (e.g. {@code --as=...}). */
+    public RealCluster.Result kubectlApply(String yaml, String... extra) {
+        List<String> cmd = new ArrayList<>(List.of(env.get("KUBECTL"), "apply", "-f", "-"));
+        cmd.addAll(List.of(extra));
+        return RealCluster.exec(cmd, yaml, Map.of("KUBECONFIG", env.get("KUBECONFIG")), 120);
     }
 
     public RealCluster.Result helm(String... args) {
