@@ -540,15 +540,21 @@ public class ReservationReaper {
     /**
      * Binds an entry an earlier version wrote (no holder) to the pod that carries its reservation — the earliest
      * created, since a copy can only be made of a pod that exists — by a reservation of that id for that pod, which
-     * only adds the binding. Returns the holder, or null when no pod carries it (an orphan, decided as before).
+     * only adds the binding. Two carriers created in the same second (timestamps have one-second resolution) bind
+     * neither: the entry stays unbound (held while a pod carries it, its ADD answering 11) for an administrator to
+     * resolve by deleting the copy. Returns the holder, or null when none is bound.
      */
     private String bindUnbound(String pool, String id) {
         Pod first = null;
         for (Pod p : client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL, id).list()
                 .getItems()) {
-            if (first == null || p.getMetadata().getCreationTimestamp().compareTo(
-                    first.getMetadata().getCreationTimestamp()) < 0) {
+            int c = first == null ? -1 : p.getMetadata().getCreationTimestamp().compareTo(
+                    first.getMetadata().getCreationTimestamp());
+            if (c < 0) {
                 first = p;
+            } else if (c == 0) {
+                first = null; // two pods created in the same second carry it: which one is the copy cannot be told
+                break;
             }
         }
         if (first == null || !poolsOf(first).contains(pool)) {
