@@ -546,16 +546,20 @@ public class ReservationReaper {
      */
     private String bindUnbound(String pool, String id) {
         Pod first = null;
+        boolean tie = false;
         for (Pod p : client.pods().inAnyNamespace().withLabel(IpamAnnotations.RESERVATION_LABEL, id).list()
                 .getItems()) {
             int c = first == null ? -1 : p.getMetadata().getCreationTimestamp().compareTo(
                     first.getMetadata().getCreationTimestamp());
             if (c < 0) {
                 first = p;
+                tie = false;
             } else if (c == 0) {
-                first = null; // two pods created in the same second carry it: which one is the copy cannot be told
-                break;
+                tie = true; // created in the same second (RFC 3339 timestamps): which one is the copy cannot be told
             }
+        }
+        if (tie) {
+            return null;
         }
         if (first == null || !poolsOf(first).contains(pool)) {
             return null;
