@@ -11,6 +11,7 @@ import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ledger.Block;
+import dev.spinneret.ledger.BlockView;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,7 +62,7 @@ public class PoolBlocks {
     private final Map<String, View> views = new ConcurrentHashMap<>();
 
     /** The blocks of one pool as last seen, with an index reservation id → blocks. Thread-safe. */
-    public static final class View {
+    public static final class View implements BlockView {
         final IpFamily family;
         private final TreeMap<IpAddress, Block> blocks = new TreeMap<>();
         private final Map<String, Set<IpAddress>> byId = new HashMap<>();
@@ -70,15 +71,17 @@ public class PoolBlocks {
             this.family = family;
         }
 
+        @Override
         public synchronized Block get(IpAddress first) {
             return blocks.get(first);
         }
 
+        @Override
         public synchronized List<Block> all() {
             return new ArrayList<>(blocks.values());
         }
 
-        /** The blocks that hold entries of reservation {@code id}, as last seen. */
+        @Override
         public synchronized List<Block> holding(String id) {
             List<Block> out = new ArrayList<>();
             for (IpAddress a : byId.getOrDefault(id, Set.of())) {
