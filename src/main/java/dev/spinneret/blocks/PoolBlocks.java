@@ -329,7 +329,7 @@ public class PoolBlocks {
      * As {@link #write(SpiderIPPool, Block, AllocationLedger, List)}, binding the reservations in {@code bind}
      * (id → {@code namespace/pod name}) as well. The stored holders are exactly the ledger's ids: the old block's
      * bindings for ids still in it, and {@code bind}'s, which take precedence (a binding is only ever added to an id
-     * that had none or the same one: {@link dev.spinneret.reservation.PoolLedgerWriter} checks).
+     * that had none or the same one: {@link dev.spinneret.ledger.BlockPlanner} checks).
      */
     public Block write(SpiderIPPool pool, Block old, AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks,
             Map<String, String> bind) {
