@@ -10,6 +10,8 @@ import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
+import dev.spinneret.ledger.Block;
+import dev.spinneret.ledger.BlockView;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,7 +62,7 @@ public class PoolBlocks {
     private final Map<String, View> views = new ConcurrentHashMap<>();
 
     /** The blocks of one pool as last seen, with an index reservation id → blocks. Thread-safe. */
-    public static final class View {
+    public static final class View implements BlockView {
         final IpFamily family;
         private final TreeMap<IpAddress, Block> blocks = new TreeMap<>();
         private final Map<String, Set<IpAddress>> byId = new HashMap<>();
@@ -69,15 +71,17 @@ public class PoolBlocks {
             this.family = family;
         }
 
+        @Override
         public synchronized Block get(IpAddress first) {
             return blocks.get(first);
         }
 
+        @Override
         public synchronized List<Block> all() {
             return new ArrayList<>(blocks.values());
         }
 
-        /** The blocks that hold entries of reservation {@code id}, as last seen. */
+        @Override
         public synchronized List<Block> holding(String id) {
             List<Block> out = new ArrayList<>();
             for (IpAddress a : byId.getOrDefault(id, Set.of())) {
@@ -206,7 +210,7 @@ public class PoolBlocks {
         IpFamily f = Integer.valueOf(6).equals(b.getSpec().ipVersion) ? IpFamily.V6 : IpFamily.V4;
         View v = views.computeIfAbsent(b.getSpec().poolUID, k -> new View(f));
         try {
-            v.put(Block.of(b, v.family), true);
+            v.put(decode(b, v.family), true);
         } catch (RuntimeException e) {
             LOG.warnf("SpinneretIPBlock %s cannot be read (%s); ignored until it changes", b.getMetadata().getName(),
                     e.getMessage());
@@ -241,7 +245,7 @@ public class PoolBlocks {
         for (SpinneretIPBlock b : client.resources(SpinneretIPBlock.class)
                 .withLabel(SpinneretIPBlock.POOL_UID_LABEL, pool.getMetadata().getUid()).list().getItems()) {
             if (b.getSpec() != null && pool.getMetadata().getUid().equals(b.getSpec().poolUID)) {
-                fresh.add(Block.of(b, v.family));
+                fresh.add(decode(b, v.family));
             }
         }
         v.replaceAll(fresh);
@@ -257,7 +261,7 @@ public class PoolBlocks {
             v.remove(first);
             return Block.absent(name, first);
         }
-        Block b = Block.of(o, v.family);
+        Block b = decode(o, v.family);
         v.put(b, false);
         return b;
     }
@@ -298,12 +302,17 @@ public class PoolBlocks {
         return AllocationLedger.decode(family(pool), s);
     }
 
-    /** Block name: the pool's UID and the block's first address in hex (a re-created pool never meets old blocks). */
+    /** Block name: the pool's UID and the block's first address in hex ({@link Block#name(String, IpAddress)}). */
     public static String name(SpiderIPPool pool, IpAddress first) {
-        IpAddress b = AddressBlocks.blockOf(first);
-        String hex = b.isIPv4() ? String.format("%08x", b.low64())
-                : String.format("%016x%016x", b.high64(), b.low64());
-        return pool.getMetadata().getUid() + "-" + hex;
+        return Block.name(pool.getMetadata().getUid(), first);
+    }
+
+    /** A stored block, decoded. */
+    static Block decode(SpinneretIPBlock o, IpFamily family) {
+        var s = o.getSpec();
+        return Block.of(o.getMetadata().getName(), o.getMetadata().getResourceVersion(),
+                IpAddress.parse(family, s.firstIP), AllocationLedger.decode(family, s.allocatedIPs), s.holders,
+                s.withdrawn);
     }
 
     /**
@@ -320,7 +329,7 @@ public class PoolBlocks {
      * As {@link #write(SpiderIPPool, Block, AllocationLedger, List)}, binding the reservations in {@code bind}
      * (id → {@code namespace/pod name}) as well. The stored holders are exactly the ledger's ids: the old block's
      * bindings for ids still in it, and {@code bind}'s, which take precedence (a binding is only ever added to an id
-     * that had none or the same one: {@link dev.spinneret.reservation.PoolLedgerWriter} checks).
+     * that had none or the same one: {@link dev.spinneret.ledger.BlockPlanner} checks).
      */
     public Block write(SpiderIPPool pool, Block old, AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks,
             Map<String, String> bind) {
@@ -352,7 +361,7 @@ public class PoolBlocks {
         o.setSpec(s);
         try {
             SpinneretIPBlock written = old.stored() ? client.resource(o).update() : client.resource(o).create();
-            Block b = Block.of(written, v.family);
+            Block b = decode(written, v.family);
             v.put(b, false);
             return b;
         } catch (KubernetesClientException e) {

@@ -3,16 +3,16 @@ package dev.spinneret.reservation;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolStatus;
 import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
-import dev.spinneret.blocks.Block;
 import dev.spinneret.blocks.PoolBlocks;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.ip.AddressBlocks;
-import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpRange;
 import dev.spinneret.ip.IpRangeSet;
 import dev.spinneret.ippool.AddressSpec;
 import dev.spinneret.ippool.PoolRestrictions;
+import dev.spinneret.ledger.Block;
+import dev.spinneret.ledger.BlockPlanner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Counter;
@@ -24,12 +24,9 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -47,8 +44,8 @@ import org.jboss.logging.Logger;
  * hand out one address twice: the loser gets 409, re-reads that block and re-plans. A write's size does not depend on
  * the pool's size.
  *
- * <p>Within this process, requests for one pool are queued and applied in batches, planned from the in-memory view
- * of the pool's blocks (informer plus own writes). A stale view only costs a 409; an answer that needs no write
+ * <p>Within this process, requests for one pool are queued and applied in batches, planned by the pure
+ * {@link BlockPlanner} from the in-memory view of the pool's blocks (informer plus own writes). A stale view only costs a 409; an answer that needs no write
  * (already held, nothing to release, exhausted, held by another reservation) is given only after a fresh read of
  * the pool's blocks. Reserve is idempotent per reservation id; release removes only the addresses held by that id.
  *
@@ -102,15 +99,12 @@ public class PoolLedgerWriter {
         return t;
     });
 
-    /**
-     * {@code exact}: {@code preferred} is the only acceptable address (a static address the pod asks for).
-     * {@code holder}: the pod ({@code namespace/name}) the reservation is bound to; on a release, only addresses
-     * bound to it are given back (null: whichever pod they are bound to — the sweep's release of an orphan).
-     */
-    private record Op(boolean reserve, String reservationId, String holder, IpAddress preferred, boolean exact,
-            CompletableFuture<LedgerOutcome> done) {
+    /** An operation of the planner's, and its caller's answer. */
+    private record Op(BlockPlanner.Op op, CompletableFuture<LedgerOutcome> done) {
+        Op(BlockPlanner.Op op) {
+            this(op, new CompletableFuture<>());
+        }
     }
-
 
     /**
      * Reserves an address of {@code pool} for reservation {@code reservationId}, bound to pod {@code holder}
@@ -118,8 +112,7 @@ public class PoolLedgerWriter {
      */
     public CompletableFuture<LedgerOutcome> reserve(String pool, String reservationId, String holder,
             IpAddress preferred) {
-        return submit(pool, new Op(true, reservationId, requireHolder(holder), preferred, false,
-                new CompletableFuture<>()), false);
+        return submit(pool, new Op(BlockPlanner.Op.reserve(reservationId, requireHolder(holder), preferred)), false);
     }
 
     private static String requireHolder(String holder) {
@@ -136,8 +129,8 @@ public class PoolLedgerWriter {
      */
     public CompletableFuture<LedgerOutcome> reserveExactly(String pool, String reservationId, String holder,
             IpAddress address) {
-        return submit(pool, new Op(true, reservationId, requireHolder(holder), address, true,
-                new CompletableFuture<>()), false);
+        return submit(pool, new Op(BlockPlanner.Op.reserveExactly(reservationId, requireHolder(holder), address)),
+                false);
     }
 
     /**
@@ -145,7 +138,7 @@ public class PoolLedgerWriter {
      * is bound to, for the sweep's release of an orphan whose binding it has just checked).
      */
     public CompletableFuture<LedgerOutcome> release(String pool, String reservationId, String holder) {
-        return submit(pool, new Op(false, reservationId, holder, null, false, new CompletableFuture<>()), false);
+        return submit(pool, new Op(BlockPlanner.Op.release(reservationId, holder)), false);
     }
 
     /**
@@ -156,8 +149,7 @@ public class PoolLedgerWriter {
      * find: the pod is gone, so its reservation is released as an orphan.
      */
     public CompletableFuture<LedgerOutcome> releaseLater(String pool, String reservationId, String holder) {
-        return submit(pool, new Op(false, reservationId, requireHolder(holder), null, false,
-                new CompletableFuture<>()), true);
+        return submit(pool, new Op(BlockPlanner.Op.release(reservationId, requireHolder(holder))), true);
     }
 
     /**
@@ -166,7 +158,7 @@ public class PoolLedgerWriter {
      * they differ.
      */
     public CompletableFuture<LedgerOutcome> refreshCounts(String pool) {
-        return submit(pool, new Op(false, "", null, null, false, new CompletableFuture<>()), false);
+        return submit(pool, new Op(BlockPlanner.Op.release("", null)), false); // the planner changes nothing
     }
 
     private CompletableFuture<LedgerOutcome> submit(String pool, Op op, boolean linger) {
@@ -193,14 +185,14 @@ public class PoolLedgerWriter {
             if (pool == null) {
                 pool = blocks.migrate(poolName, client.resources(SpiderIPPool.class).withName(poolName).get());
                 if (pool == null) {
-                    batch.forEach(op -> op.done().complete(op.reserve()
+                    batch.forEach(op -> op.done().complete(op.op().reserve()
                             ? new LedgerOutcome.Unavailable(poolName, "no such SpiderIPPool")
                             : new LedgerOutcome.Released(0)));
                     return;
                 }
             }
-            Plan plan = plan(pool, blocks.view(pool), batch);
-            if (plan.needsConfirm && !fresh) {
+            BlockPlanner.Plan plan = plan(pool, batch);
+            if (plan.needsConfirm() && !fresh) {
                 blocks.readFresh(pool); // an answer without a write is given from a fresh read only
                 fresh = true;
                 attempt--;
@@ -214,26 +206,24 @@ public class PoolLedgerWriter {
                 sleepBackoff(attempt);
                 continue;
             }
-            if (!plan.allocated.isEmpty()) {
+            String closed = null;
+            if (!plan.allocated().isEmpty()) {
                 // deletion/disable/spec fence: the pool as it is now, after our write
                 SpiderIPPool now = client.resources(SpiderIPPool.class).withName(poolName).get();
-                String closed = closedSince(pool, now);
+                closed = closedSince(pool, now);
                 if (now != null && (!now.getMetadata().getUid().equals(pool.getMetadata().getUid())
                         || !PoolBlocks.migrated(now))) {
                     // planned from a cached predecessor of this name, or a pool whose ledger is inline again
                     // (written by hand or by a tool): take back, migrate, plan again
-                    takeBack(pool, plan.allocated);
+                    takeBack(pool, plan.allocated());
                     pool = null;
                     fresh = false;
                     continue;
                 }
                 if (closed != null) {
-                    takeBack(pool, plan.allocated);
-                    for (Alloc a : plan.allocated) {
-                        plan.outcomes.set(a.op(), new LedgerOutcome.Unavailable(poolName, closed));
-                    }
+                    takeBack(pool, plan.allocated());
                 } else {
-                    List<Alloc> outside = outsideSpec(now, plan.allocated);
+                    List<BlockPlanner.Alloc> outside = outsideSpec(now, plan.allocated());
                     if (!outside.isEmpty()) {
                         takeBack(pool, outside); // the spec shrank meanwhile: plan those again from the new spec
                         pool = PoolBlocks.migrated(now) ? now : null;
@@ -243,15 +233,19 @@ public class PoolLedgerWriter {
                     pool = now;
                 }
             }
-            if (plan.cursor != null) {
-                cursors.put(pool.getMetadata().getUid(), plan.cursor);
+            if (plan.cursor() != null) {
+                cursors.put(pool.getMetadata().getUid(), plan.cursor());
             }
-            for (int i = 0; i < plan.outcomes.size(); i++) {
-                if (plan.outcomes.get(i) instanceof LedgerOutcome.Reserved r) {
-                    plan.outcomes.set(i, new LedgerOutcome.Reserved(r.address(), pool)); // gateway, routes, subnet
+            List<LedgerOutcome> outcomes = new ArrayList<>();
+            for (BlockPlanner.Outcome o : plan.outcomes()) {
+                outcomes.add(answer(pool, o));
+            }
+            if (closed != null) {
+                for (BlockPlanner.Alloc a : plan.allocated()) {
+                    outcomes.set(a.op(), new LedgerOutcome.Unavailable(poolName, closed));
                 }
             }
-            complete(batch, plan.outcomes);
+            complete(batch, outcomes);
             countsDue(poolName); // also arrives as a block change; coalesced
             return;
         }
@@ -276,7 +270,7 @@ public class PoolLedgerWriter {
         return null;
     }
 
-    private List<Alloc> outsideSpec(SpiderIPPool now, List<Alloc> allocated) {
+    private List<BlockPlanner.Alloc> outsideSpec(SpiderIPPool now, List<BlockPlanner.Alloc> allocated) {
         IpRangeSet handOut;
         try {
             handOut = handOut(AddressSpec.parse(now.getSpec().ipVersion, now.getSpec().subnet, now.getSpec().ips,
@@ -296,25 +290,23 @@ public class PoolLedgerWriter {
     }
 
     /** Writes the plan's changed blocks, one conditional write each (marks past their time are dropped). */
-    private void writeBlocks(SpiderIPPool pool, Plan plan) {
-        long generation = pool.getMetadata().getGeneration() == null ? 0 : pool.getMetadata().getGeneration();
+    private void writeBlocks(SpiderIPPool pool, BlockPlanner.Plan plan) {
+        long generation = generation(pool);
         Instant now = Instant.now();
-        for (var e : plan.ledgers.entrySet()) {
-            Block old = plan.base.get(e.getKey());
-            List<SpinneretIPBlockWithdrawal> marks = old.withdrawn().stream()
+        for (BlockPlanner.Change c : plan.changes()) {
+            List<SpinneretIPBlockWithdrawal> marks = c.base().withdrawn().stream()
                     .filter(m -> Block.live(m, generation, now)).toList();
-            blocks.write(pool, old, e.getValue(), marks, plan.binds.getOrDefault(e.getKey(), Map.of()));
+            blocks.write(pool, c.base(), c.ledger(), marks, c.bind());
             count("spinneret.ledger.writes", pool.getMetadata().getName());
         }
-        plan.ledgers.clear();
     }
 
     /** Removes the given new allocations again (each only while its reservation still holds it). */
-    private void takeBack(SpiderIPPool pool, List<Alloc> allocs) {
+    private void takeBack(SpiderIPPool pool, List<BlockPlanner.Alloc> allocs) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             try {
                 PoolBlocks.View view = blocks.view(pool);
-                for (Alloc a : allocs) {
+                for (BlockPlanner.Alloc a : allocs) {
                     Block b = view.get(AddressBlocks.blockOf(a.address()));
                     if (b == null || !b.ledger().owner(a.address()).map(a.id()::equals).orElse(false)) {
                         continue;
@@ -331,50 +323,13 @@ public class PoolLedgerWriter {
                 pool.getMetadata().getName(), allocs.size());
     }
 
-    private record Alloc(int op, String id, IpAddress address) {
+    /** Plans {@code batch} against the pool's blocks as this process last saw them ({@link BlockPlanner}). */
+    private BlockPlanner.Plan plan(SpiderIPPool pool, List<Op> batch) {
+        return BlockPlanner.plan(facts(pool), blocks.view(pool), batch.stream().map(Op::op).toList(), Instant.now());
     }
 
-    private static final class Plan {
-        /** Blocks the plan changes: block start → new ledger. */
-        final TreeMap<IpAddress, AllocationLedger> ledgers = new TreeMap<>();
-        /** Bindings the plan adds: block start → reservation id → {@code namespace/pod name}. */
-        final Map<IpAddress, Map<String, String>> binds = new HashMap<>();
-        /** The blocks as planned from (stored or absent): what each write's resourceVersion comes from. */
-        final Map<IpAddress, Block> base = new HashMap<>();
-        final Map<IpAddress, IpRangeSet> usedCache = new HashMap<>();
-        final List<LedgerOutcome> outcomes = new ArrayList<>();
-        final List<Alloc> allocated = new ArrayList<>();
-        boolean needsConfirm;
-        IpAddress cursor;
-    }
-
-    private Plan plan(SpiderIPPool pool, PoolBlocks.View view, List<Op> batch) {
-        String name = pool.getMetadata().getName();
-        Plan plan = new Plan();
-        long generation = pool.getMetadata().getGeneration() == null ? 0 : pool.getMetadata().getGeneration();
-        Instant now = Instant.now();
-        java.util.function.Function<IpAddress, Block> block = first -> plan.base.computeIfAbsent(first, f -> {
-            Block b = view.get(f);
-            return b != null ? b : Block.absent(PoolBlocks.name(pool, f), f);
-        });
-        java.util.function.Function<IpAddress, AllocationLedger> ledger = first -> {
-            AllocationLedger l = plan.ledgers.get(first);
-            return l != null ? l : block.apply(first).ledger();
-        };
-        java.util.function.BiFunction<IpAddress, String, String> holderOf = (first, id) -> {
-            String h = plan.binds.getOrDefault(first, Map.of()).get(id);
-            return h != null ? h : block.apply(first).holder(id);
-        };
-        java.util.function.Function<IpAddress, IpRangeSet> used = first -> plan.usedCache.computeIfAbsent(first, f -> {
-            Block b = block.apply(f);
-            IpRangeSet u = ledger.apply(f).allocated();
-            for (SpinneretIPBlockWithdrawal m : b.withdrawn()) {
-                if (Block.live(m, generation, now) && m.ips != null) {
-                    u = u.union(IpRangeSet.parse(u.family(), m.ips));
-                }
-            }
-            return u;
-        });
+    /** What the planner needs of the pool: its spec parsed, the addresses it hands out, this process's cursor. */
+    private BlockPlanner.Pool facts(SpiderIPPool pool) {
         AddressSpec spec = null;
         String invalid = null;
         try {
@@ -383,137 +338,33 @@ public class PoolLedgerWriter {
         } catch (RuntimeException e) {
             invalid = "its spec is invalid: " + e.getMessage();
         }
-        IpRangeSet usable = spec == null ? null : spec.usable();
         IpRangeSet handOut = spec == null ? null : handOut(spec);
         IpAddress cursor = cursors.get(pool.getMetadata().getUid());
         if (cursor == null && pool.getStatus() != null) {
             cursor = parseOrNull(pool.getStatus().lastAllocatedIP);
         }
-        boolean closed = pool.isMarkedForDeletion() || Boolean.TRUE.equals(pool.getSpec().disable);
-        for (int i = 0; i < batch.size(); i++) {
-            Op op = batch.get(i);
-            if (op.reservationId().isEmpty()) {
-                plan.outcomes.add(new LedgerOutcome.Released(0)); // counts only
-                continue;
-            }
-            List<IpAddress> held = held(view, plan, ledger, op.reservationId());
-            if (!op.reserve()) {
-                int released = 0;
-                for (IpAddress a : held) {
-                    IpAddress first = AddressBlocks.blockOf(a);
-                    String bound = holderOf.apply(first, op.reservationId());
-                    if (op.holder() != null && !op.holder().equals(bound)) {
-                        // bound to another pod (a copy of its reservation was deleted), or not bound yet (an
-                        // earlier version's entry: the sweep decides, from its binding once recorded)
-                        continue;
-                    }
-                    plan.ledgers.put(first, ledger.apply(first).without(a));
-                    plan.usedCache.remove(first);
-                    released++;
-                }
-                plan.needsConfirm |= released == 0;
-                plan.outcomes.add(new LedgerOutcome.Released(released));
-                continue;
-            }
-            String otherHolder = held.stream().map(a -> holderOf.apply(AddressBlocks.blockOf(a), op.reservationId()))
-                    .filter(h -> h != null && !h.equals(op.holder())).findFirst().orElse(null);
-            if (otherHolder != null) {
-                plan.needsConfirm = true;
-                plan.outcomes.add(new LedgerOutcome.Unavailable(name, "reservation " + op.reservationId()
-                        + " is bound to pod " + otherHolder + ", not " + op.holder()));
-                continue;
-            }
-            for (IpAddress a : held) { // an earlier version's entry: bind it to this pod now
-                IpAddress first = AddressBlocks.blockOf(a);
-                if (holderOf.apply(first, op.reservationId()) == null) {
-                    plan.ledgers.putIfAbsent(first, ledger.apply(first));
-                    plan.binds.computeIfAbsent(first, f -> new HashMap<>()).put(op.reservationId(), op.holder());
-                }
-            }
-            if (!held.isEmpty() && (!op.exact() || held.contains(op.preferred()))) {
-                plan.needsConfirm = true;
-                plan.outcomes.add(new LedgerOutcome.Reserved(op.exact() ? op.preferred() : held.get(0), pool));
-                continue;
-            }
-            if (closed || invalid != null) {
-                plan.outcomes.add(new LedgerOutcome.Unavailable(name, invalid != null ? invalid
-                        : pool.isMarkedForDeletion() ? "it is being deleted" : "spec.disable is true"));
-                continue;
-            }
-            if (op.exact()) {
-                IpAddress first = AddressBlocks.blockOf(op.preferred());
-                String why = exactUnavailable(ledger.apply(first), used.apply(first), handOut, usable, spec.gateway(),
-                        op.preferred());
-                if (why != null) {
-                    plan.needsConfirm |= why.contains("already allocated");
-                    plan.outcomes.add(new LedgerOutcome.Unavailable(name, why));
-                    continue;
-                }
-                for (IpAddress a : held) { // moves to the asked address
-                    IpAddress f = AddressBlocks.blockOf(a);
-                    plan.ledgers.put(f, ledger.apply(f).without(a));
-                    plan.usedCache.remove(f);
-                }
-            }
-            Optional<IpAddress> pick = Optional.empty();
-            if (op.preferred() != null && handOut.contains(op.preferred())
-                    && !used.apply(AddressBlocks.blockOf(op.preferred())).contains(op.preferred())) {
-                pick = Optional.of(op.preferred());
-            }
-            if (pick.isEmpty()) {
-                pick = AddressBlocks.nextFree(handOut, used, cursor);
-            }
-            if (pick.isEmpty()) {
-                plan.needsConfirm = true;
-                long allocated = 0;
-                for (Block b : view.all()) {
-                    allocated += ledger.apply(b.first()).size();
-                }
-                plan.outcomes.add(new LedgerOutcome.Exhausted(name, usable.sizeSaturatedLong(), allocated));
-                continue;
-            }
-            IpAddress first = AddressBlocks.blockOf(pick.get());
-            plan.ledgers.put(first, ledger.apply(first).with(pick.get(), op.reservationId()));
-            plan.binds.computeIfAbsent(first, f -> new HashMap<>()).put(op.reservationId(), op.holder());
-            plan.usedCache.remove(first);
-            if (op.preferred() == null) {
-                cursor = pick.get();
-                plan.cursor = cursor;
-            }
-            plan.allocated.add(new Alloc(i, op.reservationId(), pick.get()));
-            plan.outcomes.add(new LedgerOutcome.Reserved(pick.get(), pool));
-        }
-        return plan;
+        return new BlockPlanner.Pool(pool.getMetadata().getName(), pool.getMetadata().getUid(), generation(pool),
+                pool.isMarkedForDeletion(), Boolean.TRUE.equals(pool.getSpec().disable), invalid,
+                spec == null ? null : spec.usable(), spec == null ? null : spec.gateway(), handOut, cursor);
     }
 
-    /** The addresses {@code id} holds in this pool: in the view's index, and in blocks this plan changed. */
-    private static List<IpAddress> held(PoolBlocks.View view, Plan plan,
-            java.util.function.Function<IpAddress, AllocationLedger> ledger, String id) {
-        java.util.TreeSet<IpAddress> firsts = new java.util.TreeSet<>(plan.ledgers.keySet());
-        view.holding(id).forEach(b -> firsts.add(b.first()));
-        List<IpAddress> out = new ArrayList<>(2);
-        for (IpAddress f : firsts) {
-            out.addAll(ledger.apply(f).addressesOf(id));
-        }
-        return out;
+    private static long generation(SpiderIPPool pool) {
+        return pool.getMetadata().getGeneration() == null ? 0 : pool.getMetadata().getGeneration();
     }
 
-    private static String exactUnavailable(AllocationLedger ledger, IpRangeSet used, IpRangeSet handOut,
-            IpRangeSet usable, IpAddress gateway, IpAddress address) {
-        Optional<String> owner = ledger.owner(address);
-        if (owner.isPresent()) {
-            return "address " + address + " is already allocated (reservation " + owner.get() + ")";
+    /** The planner's answer as the caller's: a reserved address comes with the pool (gateway, routes, subnet). */
+    private static LedgerOutcome answer(SpiderIPPool pool, BlockPlanner.Outcome o) {
+        String name = pool.getMetadata().getName();
+        if (o instanceof BlockPlanner.Outcome.Reserved r) {
+            return new LedgerOutcome.Reserved(r.address(), pool);
         }
-        if (used.contains(address)) {
-            return "address " + address + " is being removed from its spec.ips by an update in flight";
+        if (o instanceof BlockPlanner.Outcome.Exhausted e) {
+            return new LedgerOutcome.Exhausted(name, e.total(), e.allocated());
         }
-        if (handOut.contains(address)) {
-            return null;
+        if (o instanceof BlockPlanner.Outcome.Unavailable u) {
+            return new LedgerOutcome.Unavailable(name, u.reason());
         }
-        if (!usable.contains(address)) {
-            return "address " + address + " is not among its usable addresses (spec.ips minus spec.excludeIPs)";
-        }
-        return "address " + address + (address.equals(gateway) ? " is its gateway" : " is held by a SpiderReservedIP");
+        return new LedgerOutcome.Released(((BlockPlanner.Outcome.Released) o).addresses());
     }
 
     // ---------------------------------------------------------------- counts
@@ -654,9 +505,9 @@ public class PoolLedgerWriter {
 
     /** {@link #preview(SpiderIPPool, String, String)} for exactly {@code address} (when not null). */
     public LedgerOutcome preview(SpiderIPPool pool, String reservationId, String holder, IpAddress address) {
-        Plan plan = plan(pool, blocks.view(pool), List.of(new Op(true, reservationId, holder, address,
-                address != null, new CompletableFuture<>())));
-        return plan.outcomes.get(0);
+        BlockPlanner.Op op = new BlockPlanner.Op(true, reservationId, holder, address, address != null);
+        return answer(pool, BlockPlanner.plan(facts(pool), blocks.view(pool), List.of(op), Instant.now())
+                .outcomes().get(0));
     }
 
     @PreDestroy

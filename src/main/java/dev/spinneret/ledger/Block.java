@@ -1,11 +1,9 @@
-package dev.spinneret.blocks;
+package dev.spinneret.ledger;
 
-import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
 import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
 import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
-import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ip.IpRangeSet;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,14 +22,12 @@ public record Block(String name, String resourceVersion, IpAddress first, Alloca
     /** How long a mark of a pool update that never got stored is honoured (the API server gives up after 60 s). */
     public static final Duration MARK_TTL = Duration.ofMinutes(2);
 
-    static Block of(SpinneretIPBlock o, IpFamily family) {
-        var s = o.getSpec();
-        IpAddress first = IpAddress.parse(family, s.firstIP);
-        AllocationLedger ledger = AllocationLedger.decode(family, s.allocatedIPs);
-        List<SpinneretIPBlockWithdrawal> marks = s.withdrawn == null ? List.of() : List.copyOf(s.withdrawn);
-        Map<String, String> holders = s.holders == null ? Map.of() : Map.copyOf(s.holders);
-        return new Block(o.getMetadata().getName(), o.getMetadata().getResourceVersion(), first, ledger, holders,
-                marks, ledger.allocated(), used(ledger, marks, family));
+    /** A block as stored (null {@code holders} or {@code marks}: none), with its allocated and used addresses. */
+    public static Block of(String name, String resourceVersion, IpAddress first, AllocationLedger ledger,
+            Map<String, String> holders, List<SpinneretIPBlockWithdrawal> marks) {
+        List<SpinneretIPBlockWithdrawal> m = marks == null ? List.of() : List.copyOf(marks);
+        return new Block(name, resourceVersion, first, ledger, holders == null ? Map.of() : Map.copyOf(holders), m,
+                ledger.allocated(), used(ledger, m));
     }
 
     /** A block that is not stored: nothing allocated. */
@@ -41,11 +37,19 @@ public record Block(String name, String resourceVersion, IpAddress first, Alloca
                 List.of(), none, none);
     }
 
-    static IpRangeSet used(AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks, IpFamily family) {
+    /** Block name: the pool's UID and the block's first address in hex (a re-created pool never meets old blocks). */
+    public static String name(String poolUid, IpAddress first) {
+        IpAddress b = AddressBlocks.blockOf(first);
+        String hex = b.isIPv4() ? String.format("%08x", b.low64())
+                : String.format("%016x%016x", b.high64(), b.low64());
+        return poolUid + "-" + hex;
+    }
+
+    private static IpRangeSet used(AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks) {
         IpRangeSet used = ledger.allocated();
         for (SpinneretIPBlockWithdrawal m : marks) {
             if (m.ips != null) {
-                used = used.union(IpRangeSet.parse(family, m.ips));
+                used = used.union(IpRangeSet.parse(ledger.family(), m.ips));
             }
         }
         return used;
