@@ -64,8 +64,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * are the ones "found by reading the code"). Each test says why it fails on main b6a95d3 (before the trust
  * contract, /work/notes/trust-contract.md) and what makes it pass after.
  *
- * <p>Identities. The local harness runs the service with the admin kubeconfig, so in the harness the admin user
- * is the service's identity, exempt from the chart's ValidatingAdmissionPolicies. A tenant is {@code tenant-a}
+ * <p>Identities. The local harness runs the service as the user {@code spinneret-local} (the admin's certificate,
+ * impersonating it), the one identity the chart's ValidatingAdmissionPolicies exempt; the test's admin is subject
+ * to them like any cluster-admin. A tenant is {@code tenant-a}
  * (impersonated; RBAC: pods in this test's namespaces only). A node is the CNI ServiceAccount
  * {@code spinneret-system/spinneret-cni} impersonated with a node-name claim, with the chart's own ClusterRole for
  * the plugin (rendered from templates/cni-installer.yaml), so the plugin runs here with exactly the rights the
@@ -73,9 +74,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>How a forged claim is put in place. A forgery that skips the webhook cannot be created by a tenant any more
  * (scenario 1 shows the policy refusing it), so scenario 2 makes one as the service would never: a legit pod
- * gets its own reservation, then the admin (exempt) copies the victim's annotation and label onto it. The pod
- * webhook refuses that edit from everyone, so the admin goes around it the way the issue's scenario 3 did:
- * label the pod {@code spinneret.dev/ignore=true} first (the webhook's objectSelector then skips the next edit).
+ * gets its own reservation, then the test, impersonating Spinneret's own identity (exempt from the policy and the
+ * pod webhook's edit guard), copies the victim's annotation and label onto it.
  *
  * <p>The harness' garbage collection runs every 5 s with a 10 s orphan TTL ({@link RealCluster#get()}); "not
  * released" is asserted to hold continuously for {@link #GC_WAIT}, longer than both together.
@@ -86,6 +86,8 @@ class TrustBoundaryIT {
     /** A namespace the pod webhook excludes (namespace label spinneret.dev/ignore=true). */
     static final String NS_EXCLUDED = "trust-excluded";
     static final String TENANT = "tenant-a";
+    /** The user the local harness runs Spinneret as (integration-tests/scripts/spinneret-local.sh). */
+    static final String SERVICE_USER = "spinneret-local";
     static final String CNI_SA = "system:serviceaccount:spinneret-system:spinneret-cni";
     static final String NODE_CLAIM = "authentication.kubernetes.io/node-name";
     static final String IGNORE = "spinneret.dev/ignore";
@@ -246,7 +248,7 @@ class TrustBoundaryIT {
      * validating pod webhook is called when the old or new object matches its objectSelector, and for the second
      * edit neither does), and the GC, which counts holders by that label, releases the address within a GC
      * interval. After: the policy refuses the second edit (whatever the labels); and even when the label is
-     * removed by the service's own identity (the admin here, which the policy exempts), the address stays bound
+     * removed by the service's own identity (impersonated here; the policy exempts it), the address stays bound
      * to the running pod: a new pod of the one-address pool is refused while the pod exists.
      */
     @Test
@@ -448,7 +450,7 @@ class TrustBoundaryIT {
             assertNotNull(endpoints.resource(endpointOn("s7-a", "node-a")).create(), "node-a writes its own endpoint");
             assertPolicy(assertThrowsApi(() -> noClaim.genericKubernetesResources("spiderpool.spidernet.io/v2beta1",
                     "SpiderEndpoint").inNamespace(NS).resource(endpointOn("s7-none", "node-a")).create()));
-            // an endpoint of node-b's (written by the service, i.e. the exempt admin here) cannot be changed by node-a
+            // an endpoint of node-b's (written by an admin, as the service would) cannot be changed by node-a
             admin.genericKubernetesResources("spiderpool.spidernet.io/v2beta1", "SpiderEndpoint").inNamespace(NS)
                     .resource(endpointOn("s7-other", "node-b")).create();
             assertPolicy(assertThrowsApi(() -> endpoints.withName("s7-other").patch(PatchContext.of(PatchType
@@ -618,13 +620,12 @@ class TrustBoundaryIT {
      * identity so that a forged claim can be put in place on a cluster that refuses it to everyone else.
      */
     static void setReservationBypassingTheWebhook(String ns, String pod, String annotation, String label) {
-        String why = " (the harness must exempt the admin, the service's identity there, from the policy)";
-        ok(cluster.kubectl("label", "pod", pod, "-n", ns, "--overwrite", IGNORE + "=true"), why);
-        ok(cluster.kubectl("annotate", "pod", pod, "-n", ns, "--overwrite",
-                annotation == null ? ANNOTATION + "-" : ANNOTATION + "=" + annotation), why);
-        ok(cluster.kubectl("label", "pod", pod, "-n", ns, "--overwrite",
-                label == null ? LABEL + "-" : LABEL + "=" + label), why);
-        ok(cluster.kubectl("label", "pod", pod, "-n", ns, IGNORE + "-"), why);
+        String why = " (the harness runs Spinneret as " + SERVICE_USER + ", whom the policy and the pod webhook let"
+                + " edit a reservation)";
+        ok(cluster.kubectl("--as=" + SERVICE_USER, "--as-group=system:masters", "annotate", "pod", pod, "-n", ns,
+                "--overwrite", annotation == null ? ANNOTATION + "-" : ANNOTATION + "=" + annotation), why);
+        ok(cluster.kubectl("--as=" + SERVICE_USER, "--as-group=system:masters", "label", "pod", pod, "-n", ns,
+                "--overwrite", label == null ? LABEL + "-" : LABEL + "=" + label), why);
     }
 
     static void ok(RealCluster.Result r, String why) {
