@@ -102,20 +102,31 @@ for try in $(seq 1 60); do
 done
 "$KUBECTL" create namespace spinneret-system --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 
-# Spinneret acts as a user of its own, "spinneret-local" (the admin's certificate, impersonating it with
+# Spinneret acts as a user of its own, "spinneret-local" (a client certificate of the control plane's CA, group
 # system:masters): the admission policies exempt exactly that name, so the tests' "admin" is subject to them like
 # any other cluster-admin
-python3 - "$CP/admin.kubeconfig" "$SD/service.kubeconfig" <<'PY'
-import sys
-lines = open(sys.argv[1]).read().splitlines(keepends=True)
+if [[ ! -f "$SD/service.crt" ]]; then
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$SD/service.key" -subj "/O=system:masters/CN=spinneret-local" \
+    -out "$SD/service.csr" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' \
+    >"$SD/client.ext"
+  openssl x509 -req -in "$SD/service.csr" -CA "$CA_FILE" -CAkey "$CA_KEY_FILE" -CAcreateserial -days 30 \
+    -extfile "$SD/client.ext" -out "$SD/service.crt" 2>/dev/null
+fi
+python3 - "$CP/admin.kubeconfig" "$SD/service.kubeconfig" "$SD/service.crt" "$SD/service.key" <<'PY'
+import base64, sys
+src, dst, crt, key = sys.argv[1:5]
+b64 = lambda f: base64.b64encode(open(f, "rb").read()).decode()
 out = []
-for line in lines:
+for line in open(src).read().splitlines(keepends=True):
+    stripped = line.lstrip()
+    indent = line[:len(line) - len(stripped)]
+    if stripped.startswith("client-certificate-data:"):
+        line = indent + "client-certificate-data: " + b64(crt) + "\n"
+    elif stripped.startswith("client-key-data:"):
+        line = indent + "client-key-data: " + b64(key) + "\n"
     out.append(line)
-    if line.lstrip().startswith("client-key-data:"):
-        indent = line[:len(line) - len(line.lstrip())]
-        out.append(indent + "as: spinneret-local\n")
-        out.append(indent + "as-groups: [\"system:masters\"]\n")
-open(sys.argv[2], "w").write("".join(out))
+open(dst, "w").write("".join(out))
 PY
 chmod 600 "$SD/service.kubeconfig"
 
