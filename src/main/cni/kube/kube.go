@@ -256,6 +256,16 @@ type Pool struct {
 	} `json:"status"`
 }
 
+// get reads one object at path; nil when it does not exist.
+func get[T any](ctx context.Context, c *Client, path string) (*T, error) {
+	var out T
+	found, err := c.do(ctx, http.MethodGet, path, nil, "", nil, &out)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // BlockPath is the SpinneretIPBlock's URL path.
 func BlockPath(name string) string {
 	return "/apis/" + BlockGroupVersion + "/spinneretipblocks/" + name
@@ -266,22 +276,12 @@ func PoolPath(name string) string { return "/apis/" + GroupVersion + "/spideripp
 
 // GetBlock reads a SpinneretIPBlock; nil when it does not exist.
 func (c *Client) GetBlock(ctx context.Context, name string) (*Block, error) {
-	var b Block
-	found, err := c.do(ctx, http.MethodGet, BlockPath(name), nil, "", nil, &b)
-	if err != nil || !found {
-		return nil, err
-	}
-	return &b, nil
+	return get[Block](ctx, c, BlockPath(name))
 }
 
 // GetPool reads a SpiderIPPool; nil when it does not exist.
 func (c *Client) GetPool(ctx context.Context, name string) (*Pool, error) {
-	var p Pool
-	found, err := c.do(ctx, http.MethodGet, PoolPath(name), nil, "", nil, &p)
-	if err != nil || !found {
-		return nil, err
-	}
-	return &p, nil
+	return get[Pool](ctx, c, PoolPath(name))
 }
 
 func podPath(ns, name string) string { return "/api/v1/namespaces/" + ns + "/pods/" + name }
@@ -293,22 +293,12 @@ func EndpointPath(ns, name string) string {
 
 // GetPod reads a pod; nil when it does not exist.
 func (c *Client) GetPod(ctx context.Context, ns, name string) (*Pod, error) {
-	var p Pod
-	found, err := c.do(ctx, http.MethodGet, podPath(ns, name), nil, "", nil, &p)
-	if err != nil || !found {
-		return nil, err
-	}
-	return &p, nil
+	return get[Pod](ctx, c, podPath(ns, name))
 }
 
 // GetEndpoint reads a SpiderEndpoint; nil when it does not exist.
 func (c *Client) GetEndpoint(ctx context.Context, ns, name string) (*Endpoint, error) {
-	var e Endpoint
-	found, err := c.do(ctx, http.MethodGet, EndpointPath(ns, name), nil, "", nil, &e)
-	if err != nil || !found {
-		return nil, err
-	}
-	return &e, nil
+	return get[Endpoint](ctx, c, EndpointPath(ns, name))
 }
 
 // ApplyEndpoint server-side applies the endpoint (creating it if absent) as field manager spinneret-cni, forcing
