@@ -257,6 +257,14 @@ public class ClusterCache {
         return Optional.ofNullable(endpoints == null ? null : endpoints.getStore().getByKey(namespace + "/" + name));
     }
 
+    /**
+     * The client whose pod decoding keeps metadata only ({@link PodWatchSerialization}), for other pod watches of
+     * the same kind; null before {@link #start()}.
+     */
+    public KubernetesClient leanPodClient() {
+        return podClient;
+    }
+
     public Optional<Pod> pod(String namespace, String name) {
         return Optional.ofNullable(pods == null ? null : pods.getStore().getByKey(namespace + "/" + name));
     }

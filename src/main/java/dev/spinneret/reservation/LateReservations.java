@@ -3,11 +3,10 @@ package dev.spinneret.reservation;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.Owner;
-import dev.spinneret.cluster.PodWatchSerialization;
 import dev.spinneret.selection.IpamAnnotations;
+import dev.spinneret.selection.SubnetAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -34,7 +33,7 @@ import org.jboss.logging.Logger;
  * infrastructure pods when Spinneret is the cluster's IPAM) and those created while it was not called (every
  * replica down under {@code failurePolicy: Ignore}). Pods and namespaces labelled {@code spinneret.dev/ignore=true}
  * are left alone, as by the webhook. A watch of pods without a reservation label (metadata only);
- * for each pod Spinneret serves, the replica that leads garbage collection reserves exactly as the webhook would
+ * for each pod Spinneret serves (decided from the watched metadata where it can, without a GET), the replica that leads garbage collection reserves exactly as the webhook would
  * (same pools, same ledger binding to the pod's namespace and name; the id is derived from the pod's UID, so a
  * retry or another replica gets the same addresses) and writes the annotation and label into the pod with one
  * patch conditional on the pod's resourceVersion. Only Spinneret's identity may add them (the admission policy);
@@ -53,6 +52,8 @@ public class LateReservations {
     @Inject
     ClusterCache cache;
     @Inject
+    ServedInterfaces interfaces;
+    @Inject
     ReservationReaper reaper;
     @Inject
     Events events;
@@ -62,7 +63,6 @@ public class LateReservations {
     Duration retryInterval;
 
     private volatile SharedIndexInformer<Pod> informer;
-    private KubernetesClient leanClient;
     /** Pods (UID) decided once and for all: not served, or host network. Dropped when the pod goes. */
     private final Set<String> settled = ConcurrentHashMap.newKeySet();
     /** Pod UID → the reason its last attempt failed (an Event is recorded when it changes). */
@@ -79,9 +79,7 @@ public class LateReservations {
         if (informer != null) {
             return;
         }
-        leanClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
-                .withKubernetesSerialization(PodWatchSerialization.create()).build();
-        informer = ClusterCache.resilient(leanClient.pods().inAnyNamespace()
+        informer = ClusterCache.resilient(cache.leanPodClient().pods().inAnyNamespace()
                 .withoutLabel(IpamAnnotations.RESERVATION_LABEL).runnableInformer(0));
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -125,11 +123,38 @@ public class LateReservations {
             worker.execute(() -> {
                 queued.remove(key);
                 try {
+                    if (!mayBeServed(pod)) {
+                        settled.add(pod.getMetadata().getUid()); // decided from its metadata, without a GET
+                        return;
+                    }
                     reserveFor(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
                 } catch (RuntimeException e) {
                     LOG.warnf("late reservation for pod %s: %s; retried in %s", key, e.getMessage(), retryInterval);
                 }
             });
+        }
+    }
+
+    /**
+     * Whether Spinneret may serve the pod, from what the watch keeps of it (metadata): false for an opted-out pod
+     * and for one none of whose interfaces uses Spinneret (with {@code ipam.primaryNetwork=false}, most pods), so
+     * that those cost no GET. A lookup that fails leaves it to {@link #reserveFor(String, String)}, which reports.
+     */
+    private boolean mayBeServed(Pod pod) {
+        String ns = pod.getMetadata().getNamespace();
+        var namespace = cache.namespace(ns).orElse(null);
+        if (optedOut(pod.getMetadata().getLabels())
+                || optedOut(namespace == null ? null : namespace.getMetadata().getLabels())) {
+            return false;
+        }
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        if (SubnetAnnotations.present(annotations)) {
+            return true;
+        }
+        try {
+            return !interfaces.requests(annotations, namespace, ns, Set.of()).isEmpty();
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 
@@ -212,9 +237,6 @@ public class LateReservations {
         worker.shutdownNow();
         if (informer != null) {
             informer.stop();
-        }
-        if (leanClient != null) {
-            leanClient.close();
         }
     }
 }
