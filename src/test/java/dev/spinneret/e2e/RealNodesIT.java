@@ -44,6 +44,12 @@ class RealNodesIT {
                 () -> c.kubectl("-n", ns, "get", "sa", "default").code() == 0);
     }
 
+    /** A namespace and a pool of the same name in the nodes' subnet (10.244.0.0/16) with these addresses. */
+    static void namespaceWithPool(String name, String ips) {
+        namespace(name);
+        c.kubectlApply(Yaml.pool(name, "10.244.0.0/16", ips)).ok();
+    }
+
     /** A busybox workload (httpd on :80), spread over both nodes, with these pod-template annotations. */
     static String workload(String kind, String ns, String name, int replicas, String... annotations) {
         StringBuilder a = new StringBuilder();
@@ -157,8 +163,7 @@ class RealNodesIT {
     @Test
     @Order(2)
     void statefulSetOrderedReadyKeepsEachOrdinalsAddress() {
-        namespace("nodes-sts");
-        c.kubectlApply(Yaml.pool("nodes-sts", "10.244.0.0/16", "10.244.130.1-10.244.130.10")).ok();
+        namespaceWithPool("nodes-sts", "10.244.130.1-10.244.130.10");
         c.kubectlApply(workload("StatefulSet", "nodes-sts", "db", 3,
                 "ipam.spidernet.io/ippool: '{\"ipv4\":[\"nodes-sts\"]}'")).ok();
         Map<String, String> before = ipsByName(awaitRunning("nodes-sts", "db", 3));
@@ -179,8 +184,7 @@ class RealNodesIT {
     @Test
     @Order(3)
     void anExhaustedPoolRefusesThePodAtCreate() {
-        namespace("nodes-full");
-        c.kubectlApply(Yaml.pool("nodes-full", "10.244.0.0/16", "10.244.131.1")).ok();
+        namespaceWithPool("nodes-full", "10.244.131.1");
         String pod = """
                 apiVersion: v1
                 kind: Pod
@@ -246,8 +250,7 @@ class RealNodesIT {
                 .getPath(), "the readiness probe is the health endpoint");
         int restarts = leader.getStatus().getContainerStatuses().get(0).getRestartCount();
 
-        namespace("nodes-churn");
-        c.kubectlApply(Yaml.pool("nodes-churn", "10.244.0.0/16", "10.244.150.1-10.244.150.40")).ok();
+        namespaceWithPool("nodes-churn", "10.244.150.1-10.244.150.40");
         // the JVM exits (SIGTERM to PID 1); the kubelet restarts the container
         c.exec(NodeCluster.NS, leaderName, "kill", "1");
         // until the endpoints controller drops the killed replica, the API server may still pick it for a webhook
@@ -357,8 +360,7 @@ class RealNodesIT {
     @Test
     @Order(8)
     void aCopiedReservationNeverRunsAndDeletingItFreesNothing() {
-        namespace("nodes-forge");
-        c.kubectlApply(Yaml.pool("nodes-forge", "10.244.0.0/16", "10.244.160.1-10.244.160.20")).ok();
+        namespaceWithPool("nodes-forge", "10.244.160.1-10.244.160.20");
         c.kubectlApply(workload("Deployment", "nodes-forge", "victim", 1,
                 "ipam.spidernet.io/ippool: '{\"ipv4\":[\"nodes-forge\"]}'")).ok();
         Pod victim = awaitRunning("nodes-forge", "victim", 1).get(0);
