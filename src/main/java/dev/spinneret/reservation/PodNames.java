@@ -32,4 +32,23 @@ final class PodNames {
         }
         return sb.toString();
     }
+
+    /** Whether {@code name} is a valid pod name (a DNS-1123 subdomain, as the API server checks it). */
+    static boolean valid(String name) {
+        if (name == null || name.isEmpty() || name.length() > 253) {
+            return false;
+        }
+        for (String label : name.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63 || label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
 }

@@ -481,4 +481,17 @@ class PodAdmissionTest {
             assertEquals(Map.of(id, "default/unseen"), dev.spinneret.blocks.Ledgers.holders(client, "late"));
         });
     }
+
+    @Test
+    void aPodTheApiServerWouldRefuseForItsNameReservesNothing() throws Exception {
+        pool(client, "badname", "10.35.0.0/16", null, "10.35.0.1-10.35.0.2");
+        awaitPool("badname");
+        ObjectNode p = pod("ignored", "{\"ipv4\":[\"badname\"]}");
+        ((ObjectNode) p.get("metadata")).remove("name");
+        ((ObjectNode) p.get("metadata")).put("generateName", "Bad_");
+        post("mutate-pod", review("Pod", "CREATE", p, null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("is not a valid pod name"));
+        assertEquals("", ledger("badname"), "a refused name holds no address");
+    }
 }

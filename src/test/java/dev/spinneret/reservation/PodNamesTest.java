@@ -37,4 +37,15 @@ class PodNamesTest {
         assertEquals(63, name.length());
         assertTrue(name.startsWith("x".repeat(58)));
     }
+
+    @Test
+    void podNamesAreCheckedAsTheApiServerChecksThem() {
+        for (String ok : new String[] { "web", "web-7d9f-bcdfg", "a.b", "0", "x".repeat(63) }) {
+            assertTrue(PodNames.valid(ok), ok);
+        }
+        for (String bad : new String[] { "", "Web", "web_1", "-web", "web-", "a..b", ".a", "x".repeat(64),
+                "a/b", "a b" }) {
+            assertTrue(!PodNames.valid(bad), bad);
+        }
+    }
 }
