@@ -47,25 +47,30 @@ public final class Ledgers {
     }
 
     /**
-     * {@code status.allocatedIPCount} once it agrees with the blocks: the counts are written by a coalescing writer
-     * about a second behind the blocks, so this waits up to 5 s for them to settle (then returns what is there).
+     * {@code status.allocatedIPCount} once it agrees with the blocks. The counts are written by the lease holder's
+     * coalescing writer about a second behind the blocks, and after a restart only once the new process holds the lease
+     * (up to the 15 s lease duration): this waits up to 45 s and fails, naming both figures, if they never agree.
      */
     public static long settledCount(KubernetesClient c, String pool) {
-        long deadline = System.currentTimeMillis() + 5000;
+        long deadline = System.currentTimeMillis() + 45_000;
         while (true) {
             SpiderIPPool p = c.resources(SpiderIPPool.class).withName(pool).get();
             long count = p == null || p.getStatus() == null || p.getStatus().allocatedIPCount == null ? 0
                     : p.getStatus().allocatedIPCount;
             String ledger = of(c, pool);
             long entries = ledger.isEmpty() ? 0 : ledger.split(",").length;
-            if (count == entries || System.currentTimeMillis() > deadline) {
+            if (count == entries) {
                 return count;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("SpiderIPPool " + pool + ": status.allocatedIPCount " + count
+                        + " never agreed with the " + entries + " allocation(s) in its blocks within 45 s");
             }
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return count;
+                throw new AssertionError("interrupted waiting for the counts of SpiderIPPool " + pool, e);
             }
         }
     }
