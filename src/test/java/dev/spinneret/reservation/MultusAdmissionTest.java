@@ -54,7 +54,7 @@ class MultusAdmissionTest {
         client.resources(SpiderIPPool.class).delete();
         client.genericKubernetesResources(NAD).inAnyNamespace().delete();
         // this profile starts its own Quarkus instance: on a loaded machine its informers take longer than 20 s
-        await().atMost(Duration.ofSeconds(90)).until(dev.spinneret.admission.Reviews::ready);
+        await("the service ready").atMost(Duration.ofSeconds(90)).until(dev.spinneret.admission.Reviews::ready);
     }
 
     void nad(String ns, String name, String config) {
