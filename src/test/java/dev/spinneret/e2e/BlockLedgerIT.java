@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The block ledger (issue #15) against the real API server with two replicas: a pool written by the previous
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * reservations race the migration; pool shrinks racing reservations never leave an allocation outside the spec;
  * a pool deleted while reservations race never goes while a pod holds one of its addresses. Addresses 10.200-10.202.
  */
+@Tag("api-server")
 class BlockLedgerIT {
     static final String NS = "blocks-it";
     static RealCluster cluster;

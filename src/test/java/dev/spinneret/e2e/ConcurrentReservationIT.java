@@ -15,12 +15,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * 200 pods from 20 Deployments share one pool of exactly 200 addresses, created concurrently by
  * kube-controller-manager while two Spinneret instances serve the webhook (round-robin): all admitted, all
  * distinct, pool full; the 201st pod is denied with the exhausted message and an Event on its Deployment.
  */
+@Tag("api-server")
 class ConcurrentReservationIT {
     static RealCluster cluster;
 

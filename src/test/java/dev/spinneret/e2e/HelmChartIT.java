@@ -18,11 +18,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The chart: lint, template, and an install into a second throwaway control plane of its own (so its webhooks,
  * which have no ready endpoints there, never touch the shared cluster of the other tests).
  */
+@Tag("api-server")
 class HelmChartIT {
     static String helm() {
         return RealCluster.get().env.get("BIN_DIR") + "/helm";

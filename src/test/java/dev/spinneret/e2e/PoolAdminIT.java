@@ -24,12 +24,14 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * What a pool admin does by hand (issue #16), typed into kubectl against the real API server with two Spinneret
  * replicas: delete and re-apply, apply without warnings, upgrade from the legacy finalizer, {@code get sp -o wide},
  * {@code get se}, and finding who holds an address with the README's commands.
  */
+@Tag("api-server")
 class PoolAdminIT {
     static final String NS = "pool-admin";
     static final String LEGACY = "spiderpool.spidernet.io";

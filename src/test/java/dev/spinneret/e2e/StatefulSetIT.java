@@ -16,8 +16,10 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** StatefulSet ordinals keep their addresses across pod re-creation; scale-down releases; scale-up allocates. */
+@Tag("api-server")
 class StatefulSetIT {
     static RealCluster cluster;
 

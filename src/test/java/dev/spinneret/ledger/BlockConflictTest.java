@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A block write that loses to another writer (409) is re-planned from the block as it is now, not retried as planned
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@Tag("webhook")
 class BlockConflictTest {
     static final ObjectMapper M = new ObjectMapper();
     @Inject

@@ -14,8 +14,10 @@ import dev.spinneret.ip.PreviousReleaseLedger;
 import java.util.List;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The forms {@code status.allocatedIPs} takes once the ledger is in blocks, and block names. */
+@Tag("pure")
 class MarkerTest {
     static final String L = "10.0.0.5=abc,.6=def";
 

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The pod webhook with {@code ipam.primaryNetwork=false} (Spinneret only for Multus secondary networks), against
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(MultusAdmissionTest.SecondaryOnly.class)
 @WithKubernetesTestServer(crud = true)
+@Tag("webhook")
 class MultusAdmissionTest {
     public static class SecondaryOnly implements QuarkusTestProfile {
         @Override

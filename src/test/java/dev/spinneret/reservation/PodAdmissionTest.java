@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The pod webhook against the fabric8 mock API server: what it writes into pods and ledgers, and every denial.
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@Tag("webhook")
 class PodAdmissionTest {
     @Inject
     KubernetesClient client;
