@@ -52,7 +52,9 @@ class TestTiersTest {
             seen++;
             String tier = tier(c);
             boolean it = c.getSimpleName().endsWith("IT");
-            boolean quarkus = c.isAnnotatedWith("io.quarkus.test.junit.QuarkusTest");
+            // the webhook tier: the service in Quarkus, or a class of it, against the fabric8 mock API server
+            boolean quarkus = c.isAnnotatedWith("io.quarkus.test.junit.QuarkusTest")
+                    || c.isAnnotatedWith("io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient");
             String expected = it ? "one of " + IT : quarkus ? "webhook" : "pure";
             boolean ok = tier != null && (it ? IT.contains(tier) : tier.equals(quarkus ? "webhook" : "pure"));
             if (!ok) {
