@@ -9,9 +9,11 @@ import dev.spinneret.ip.IpFamily;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The in-memory view of a pool's blocks: the id index follows every change, and no older copy replaces a newer. */
+@Tag("pure")
 class PoolBlockViewTest {
     static final IpAddress B0 = IpAddress.parse("10.0.0.0");
     static final IpAddress B1 = IpAddress.parse("10.0.1.0");

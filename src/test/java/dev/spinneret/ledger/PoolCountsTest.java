@@ -25,12 +25,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The pool counts against the fabric8 mock API server (no informers, nothing in the background): computed from the
  * pool's spec and blocks, written only when they differ, and only while this replica follows them (holds the lease).
  */
+@Tag("pure")
 class PoolCountsTest {
     KubernetesMockServer server;
     KubernetesClient client;

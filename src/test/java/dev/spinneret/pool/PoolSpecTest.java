@@ -13,9 +13,11 @@ import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ip.IpRangeSet;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The three depths a pool's spec is read at, and its family read leniently or strictly. */
+@Tag("pure")
 class PoolSpecTest {
     static SpiderIPPool pool(Long ipVersion, String subnet, List<String> ips, String gateway, List<Route> routes) {
         SpiderIPPool p = new SpiderIPPool();
