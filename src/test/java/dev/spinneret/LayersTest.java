@@ -93,4 +93,13 @@ class LayersTest {
                         "io.javaoperatorsdk..")
                 .check(MAIN);
     }
+
+    @Test
+    void poolMeaningsReadNoClusterAndNeedNoContainer() {
+        noClasses().that().resideInAPackage(ROOT + ".pool..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.fabric8.kubernetes.client.dsl..", "io.fabric8.kubernetes.client.informers..",
+                        "io.quarkus..", "jakarta..", "org.eclipse.microprofile..", "io.micrometer..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.fabric8.kubernetes.client.KubernetesClient")
+                .check(MAIN);
+    }
 }
