@@ -12,6 +12,7 @@ import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ledger.Block;
 import dev.spinneret.ledger.BlockView;
+import dev.spinneret.ledger.SpiderpoolLedger;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -50,11 +51,18 @@ public class PoolBlocks {
     public static final String MARKER = "spinneret-blocks/v1";
     /** {@code status.allocatedIPs} prefix while a pool's inline ledger is copied into blocks; the ledger follows. */
     public static final String MIGRATING = MARKER + " migrating ";
+    /**
+     * {@code status.allocatedIPs} prefix while a pool Spiderpool wrote is imported into blocks; Spiderpool's JSON
+     * ledger follows (refused by Spiderpool's agent, which fails instead of allocating from a ledger it cannot read).
+     */
+    public static final String ADOPTING = MARKER + " adopting ";
 
     @Inject
     KubernetesClient client;
     @Inject
     ClusterCache cache;
+    @Inject
+    dev.spinneret.cluster.SpiderpoolPresence spiderpool;
 
     private volatile SharedIndexInformer<SpinneretIPBlock> informer;
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
@@ -293,13 +301,48 @@ public class PoolBlocks {
         return out;
     }
 
-    /** The inline ledger of a pool not migrated (or being migrated). */
+    /**
+     * The inline ledger of a pool not migrated (or being migrated): Spinneret's, or Spiderpool's imported
+     * ({@link SpiderpoolLedger}).
+     *
+     * @throws IllegalArgumentException naming the pool, when it is neither
+     */
     public static AllocationLedger inline(SpiderIPPool pool) {
+        SpiderpoolLedger adopted = spiderpool(pool);
+        if (adopted != null) {
+            return adopted.ledger();
+        }
         String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
         if (s != null && s.startsWith(MIGRATING)) {
             s = s.substring(MIGRATING.length());
         }
         return AllocationLedger.decode(family(pool), s);
+    }
+
+    /** Whether the pool still holds a ledger Spiderpool wrote (being imported or not yet). */
+    public static boolean spiderpoolWritten(SpiderIPPool pool) {
+        String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
+        return s != null && (s.startsWith(ADOPTING) || SpiderpoolLedger.looksLike(s));
+    }
+
+    /**
+     * The pool's ledger as Spiderpool wrote it, read, or null when it holds no Spiderpool ledger.
+     *
+     * @throws IllegalArgumentException naming the pool and the record, when that ledger is malformed
+     */
+    public static SpiderpoolLedger spiderpool(SpiderIPPool pool) {
+        if (!spiderpoolWritten(pool)) {
+            return null;
+        }
+        String s = pool.getStatus().allocatedIPs;
+        try {
+            return SpiderpoolLedger.parse(family(pool), s.startsWith(ADOPTING) ? s.substring(ADOPTING.length()) : s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("SpiderIPPool " + pool.getMetadata().getName()
+                    + ": status.allocatedIPs cannot be adopted: " + e.getMessage()
+                    + "; nothing of this pool was changed (correct or remove that record with kubectl edit"
+                    + " --subresource=status, then it is adopted)", e);
+        }
     }
 
     /** Block name: the pool's UID and the block's first address in hex ({@link Block#name(String, IpAddress)}). */
@@ -380,7 +423,14 @@ public class PoolBlocks {
      * the same L), and a second write stores the bare marker; each write carries the pool's resourceVersion. Returns
      * null when the pool does not exist.
      *
-     * @throws IllegalArgumentException when the inline ledger is not a Spinneret ledger
+     * <p>A ledger Spiderpool wrote (its JSON) is adopted the same way: {@code ADOPTING + JSON} first (refused by
+     * Spiderpool and by earlier Spinneret versions), then its blocks with each record bound to the pod it names
+     * under the reservation derived from the recorded pod UID ({@link SpiderpoolLedger}), then the marker.
+     *
+     * @throws IllegalArgumentException when the inline ledger is neither Spinneret's nor a well-formed Spiderpool
+     *     one (the pool is left as it is)
+     * @throws IllegalStateException when it is Spiderpool's and may not be adopted now
+     *     ({@link dev.spinneret.cluster.SpiderpoolPresence#blocker()})
      */
     public SpiderIPPool migrate(String poolName, SpiderIPPool known) {
         SpiderIPPool pool = known;
@@ -392,15 +442,26 @@ public class PoolBlocks {
                 return pool;
             }
             SpiderIPPoolStatus st = pool.getStatus() == null ? new SpiderIPPoolStatus() : pool.getStatus();
-            AllocationLedger inline = inline(pool); // throws for a ledger that is not ours
+            SpiderpoolLedger adopted = spiderpool(pool); // throws for a malformed one, before anything is written
+            AllocationLedger inline = adopted != null ? adopted.ledger() : inline(pool); // throws if not ours
+            if (adopted != null && !st.allocatedIPs.startsWith(ADOPTING)) {
+                var blocker = spiderpool.blocker();
+                if (blocker.isPresent()) {
+                    throw new IllegalStateException("SpiderIPPool " + poolName + " holds the ledger Spiderpool wrote ("
+                            + inline.size() + " allocation(s)); it is not adopted now: " + blocker.get());
+                }
+            }
             String next;
             if (st.allocatedIPs != null && st.allocatedIPs.startsWith(MIGRATING)) {
-                copy(pool, inline);
+                copy(pool, inline, Map.of());
+                next = MARKER;
+            } else if (st.allocatedIPs != null && st.allocatedIPs.startsWith(ADOPTING)) {
+                copy(pool, inline, adopted.holders());
                 next = MARKER;
             } else if (inline.isEmpty()) {
                 next = MARKER; // nothing to copy: a new pool gets the marker before its first allocation
             } else {
-                next = MIGRATING + st.allocatedIPs;
+                next = (adopted != null ? ADOPTING : MIGRATING) + st.allocatedIPs;
             }
             st.allocatedIPs = next;
             if (st.allocatedIPCount == null) {
@@ -410,8 +471,8 @@ public class PoolBlocks {
             try {
                 pool = client.resources(SpiderIPPool.class).resource(pool).updateStatus();
                 if (MARKER.equals(next)) {
-                    LOG.infof("SpiderIPPool %s: ledger of %d allocation(s) is kept in SpinneretIPBlocks from now on",
-                            poolName, inline.size());
+                    LOG.infof("SpiderIPPool %s: ledger of %d allocation(s)%s is kept in SpinneretIPBlocks from now on",
+                            poolName, inline.size(), adopted != null ? " (written by Spiderpool, adopted)" : "");
                 }
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 && e.getCode() != 404) {
@@ -423,8 +484,11 @@ public class PoolBlocks {
         throw new IllegalStateException("SpiderIPPool " + poolName + " kept changing during its migration to blocks");
     }
 
-    /** Creates every block of {@code ledger} that does not exist yet (an existing one was copied from the same L). */
-    private void copy(SpiderIPPool pool, AllocationLedger ledger) {
+    /**
+     * Creates every block of {@code ledger} that does not exist yet (an existing one was copied from the same L),
+     * binding the reservations in {@code bind} (id → pod) that have no binding yet.
+     */
+    private void copy(SpiderIPPool pool, AllocationLedger ledger, Map<String, String> bind) {
         SortedMap<IpAddress, AllocationLedger> parts = AddressBlocks.split(ledger);
         for (var e : parts.entrySet()) {
             for (int attempt = 1; attempt <= 12; attempt++) {
@@ -433,10 +497,17 @@ public class PoolBlocks {
                 // even when a block exists for another reason (an entry whose address is held by another id stays
                 // with that id; one re-added after a release is an orphan the GC sweep releases)
                 AllocationLedger merged = b.ledger();
+                Map<String, String> bound = new HashMap<>();
                 boolean changed = false;
                 for (var entry : e.getValue().asMap().entrySet()) {
                     if (merged.owner(entry.getKey()).isEmpty()) {
                         merged = merged.with(entry.getKey(), entry.getValue());
+                        changed = true;
+                    }
+                    String holder = bind.get(entry.getValue());
+                    if (holder != null && b.holder(entry.getValue()) == null
+                            && merged.owner(entry.getKey()).map(entry.getValue()::equals).orElse(false)) {
+                        bound.put(entry.getValue(), holder);
                         changed = true;
                     }
                 }
@@ -444,7 +515,7 @@ public class PoolBlocks {
                     break;
                 }
                 try {
-                    write(pool, b, merged, b.withdrawn());
+                    write(pool, b, merged, b.withdrawn(), bound);
                     break;
                 } catch (Conflict c) {
                     // created or changed by another writer: read it and merge again

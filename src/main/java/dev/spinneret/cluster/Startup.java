@@ -28,6 +28,8 @@ public class Startup {
     @Inject
     AdmissionGate gate;
     @Inject
+    dev.spinneret.adopt.SpiderpoolAdoption adoption;
+    @Inject
     dev.spinneret.blocks.PoolBlocks blocks;
     @ConfigProperty(name = "spinneret.informers.enabled", defaultValue = "true")
     boolean enabled;
@@ -45,6 +47,7 @@ public class Startup {
                     reserved.start();
                     reaper.start();
                     late.start();
+                    adoption.start();
                     return;
                 } catch (RuntimeException e) {
                     LOG.warnf("cannot start the informers yet (attempt %d): %s", attempt, e.getMessage());

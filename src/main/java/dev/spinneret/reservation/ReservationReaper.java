@@ -433,6 +433,10 @@ public class ReservationReaper {
             }
             long total = pool.getStatus() == null || pool.getStatus().totalIPCount == null ? 0
                     : pool.getStatus().totalIPCount;
+            if (PoolBlocks.spiderpoolWritten(pool)) {
+                // Spiderpool's ledger, not adopted yet: its records name pods but bind none (SpiderpoolAdoption)
+                continue;
+            }
             AllocationLedger ledger;
             Map<String, String> holders;
             try {
@@ -440,7 +444,7 @@ public class ReservationReaper {
                 holders = blocks.holders(pool); // from that read
                 dropStaleMarks(pool);
             } catch (RuntimeException e) {
-                // e.g. a pool still holding Spiderpool's JSON ledger during a migration: skip it, sweep the rest
+                // e.g. a damaged inline ledger: skip it, sweep the rest
                 LOG.warnf("SpiderIPPool %s: its ledger cannot be read (%s); not swept", name,
                         e.getMessage());
                 continue;
@@ -614,8 +618,13 @@ public class ReservationReaper {
     }
 
     private static boolean endpointOf(SpiderEndpoint se, String id) {
-        return se.getStatus() != null && se.getStatus().current != null
-                && id.equals(se.getStatus().current.reservationID);
+        if (se.getStatus() == null || se.getStatus().current == null) {
+            return false;
+        }
+        var current = se.getStatus().current;
+        // an endpoint Spiderpool wrote, not taken over yet, holds the reservation its records were imported to
+        return id.equals(current.reservationID) || (current.reservationID == null && current.uid != null
+                && id.equals(dev.spinneret.ledger.SpiderpoolLedger.reservationId(current.uid)));
     }
 
     /** An earlier version's entry, bound to no pod: held while a pod carries its reservation (labels). */
