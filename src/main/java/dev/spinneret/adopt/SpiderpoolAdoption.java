@@ -218,7 +218,14 @@ public class SpiderpoolAdoption {
                         && se.getStatus().ownerControllerName != null) {
                     ownByStatefulSet(se);
                 }
-                client.resource(se).update(); // no status subresource (as Spiderpool's): one write
+                var status = se.getStatus();
+                SpiderEndpoint written = client.resource(se).update(); // no status subresource: one write
+                if (written.getStatus() == null || written.getStatus().current == null
+                        || !id.equals(written.getStatus().current.reservationID)) {
+                    // a CRD that still has the status subresource (an older one) dropped it: through /status
+                    written.setStatus(status);
+                    client.resource(written).updateStatus();
+                }
                 LOG.infof("SpiderEndpoint %s/%s (written by Spiderpool) adopted as reservation %s", ns, name, id);
             } catch (KubernetesClientException e) {
                 // 409: changed meanwhile; 404: gone. The next pass looks again.

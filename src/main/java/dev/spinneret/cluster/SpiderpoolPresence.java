@@ -41,6 +41,11 @@ public class SpiderpoolPresence {
         return running();
     }
 
+    /** The next {@link #running()} asks the API server again (Spiderpool was just uninstalled). */
+    public void recheckNow() {
+        checkedAt = Instant.EPOCH;
+    }
+
     /** A running Spiderpool pod (namespace/name), or empty. */
     public Optional<String> running() {
         if (Duration.between(checkedAt, Instant.now()).compareTo(KEEP) < 0) {

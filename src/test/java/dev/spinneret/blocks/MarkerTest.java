@@ -25,6 +25,11 @@ class MarkerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> AllocationLedger.decode(IpFamily.V4, PoolBlocks.MIGRATING + L));
         assertThrows(IllegalArgumentException.class, () -> AllocationLedger.decode(IpFamily.V6, PoolBlocks.MARKER));
+        // a pool being adopted from Spiderpool: refused by earlier versions, and no JSON for Spiderpool's agent
+        String json = "{\"10.0.0.5\":{\"pod\":\"default/p\",\"podUid\":\"u1\"}}";
+        assertThrows(IllegalArgumentException.class,
+                () -> AllocationLedger.decode(IpFamily.V4, PoolBlocks.ADOPTING + json));
+        assertFalse(dev.spinneret.ledger.SpiderpoolLedger.looksLike(PoolBlocks.ADOPTING + json));
     }
 
     @Test
