@@ -7,14 +7,14 @@ import dev.spinneret.api.v2beta1.IPAllocationDetail;
 import dev.spinneret.api.v2beta1.SpiderApi;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
-import dev.spinneret.blocks.PoolBlocks;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
-import dev.spinneret.cluster.Owner;
+import dev.spinneret.cluster.GcLease;
 import dev.spinneret.cluster.SpiderpoolPresence;
+import dev.spinneret.ledger.LedgerClaims;
+import dev.spinneret.ledger.PoolBlocks;
 import dev.spinneret.ledger.SpiderpoolLedger;
-import dev.spinneret.reservation.LedgerClaims;
-import dev.spinneret.reservation.ReservationReaper;
+import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -71,7 +71,7 @@ public class SpiderpoolAdoption {
     @Inject
     ObjectMapper mapper;
     @Inject
-    ReservationReaper reaper;
+    GcLease lease;
     @ConfigProperty(name = "spinneret.adopt.interval", defaultValue = "15s")
     Duration interval;
 
@@ -104,7 +104,7 @@ public class SpiderpoolAdoption {
         started = true;
         timer.scheduleWithFixedDelay(() -> {
             try {
-                if (reaper.isLeader()) {
+                if (lease.isLeader()) {
                     pass();
                 }
             } catch (RuntimeException e) {

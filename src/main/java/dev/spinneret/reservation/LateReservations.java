@@ -1,8 +1,10 @@
 package dev.spinneret.reservation;
 
+import dev.spinneret.admission.ReservationDenied;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
-import dev.spinneret.cluster.Owner;
+import dev.spinneret.cluster.GcLease;
+import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.IpamAnnotations;
 import dev.spinneret.selection.SubnetAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -55,7 +57,7 @@ public class LateReservations {
     @Inject
     ServedInterfaces interfaces;
     @Inject
-    ReservationReaper reaper;
+    GcLease lease;
     @Inject
     dev.spinneret.adopt.SpiderpoolAdoption adoption;
     @Inject
@@ -108,7 +110,7 @@ public class LateReservations {
     }
 
     private void retryAll() {
-        if (informer == null || !reaper.isLeader()) {
+        if (informer == null || !lease.isLeader()) {
             return;
         }
         for (Pod p : informer.getStore().list()) {
@@ -117,7 +119,7 @@ public class LateReservations {
     }
 
     private void enqueue(Pod pod) {
-        if (!reaper.isLeader() || settled.contains(pod.getMetadata().getUid())
+        if (!lease.isLeader() || settled.contains(pod.getMetadata().getUid())
                 || pod.getMetadata().getDeletionTimestamp() != null) {
             return;
         }
