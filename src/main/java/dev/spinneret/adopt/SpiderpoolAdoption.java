@@ -194,43 +194,48 @@ public class SpiderpoolAdoption {
     /** Gives every endpoint Spiderpool wrote (a pod UID, no reservation) the reservation its records were imported to. */
     void takeOverEndpoints() {
         for (SpiderEndpoint cached : cache.endpoints()) {
-            if (!spiderpoolWritten(cached)) {
-                continue;
+            if (spiderpoolWritten(cached)) {
+                takeOverEndpoint(cached.getMetadata().getNamespace(), cached.getMetadata().getName());
             }
-            String ns = cached.getMetadata().getNamespace();
-            String name = cached.getMetadata().getName();
-            try {
-                SpiderEndpoint se = client.resources(SpiderEndpoint.class).inNamespace(ns).withName(name).get();
-                if (se == null || !spiderpoolWritten(se)) {
-                    continue;
-                }
-                String id = SpiderpoolLedger.reservationId(se.getStatus().current.uid);
-                se.getStatus().current.reservationID = id;
-                Map<String, String> labels = se.getMetadata().getLabels() == null ? new HashMap<>()
-                        : new HashMap<>(se.getMetadata().getLabels());
-                labels.put(IpamAnnotations.RESERVATION_LABEL, id);
-                se.getMetadata().setLabels(labels);
-                if (se.getMetadata().getFinalizers() != null) {
-                    se.getMetadata().setFinalizers(se.getMetadata().getFinalizers().stream()
-                            .filter(f -> !SpiderApi.LEGACY_FINALIZER.equals(f)).toList());
-                }
-                if ("StatefulSet".equals(se.getStatus().ownerControllerType)
-                        && se.getStatus().ownerControllerName != null) {
-                    ownByStatefulSet(se);
-                }
-                var status = se.getStatus();
-                SpiderEndpoint written = client.resource(se).update(); // no status subresource: one write
-                if (written.getStatus() == null || written.getStatus().current == null
-                        || !id.equals(written.getStatus().current.reservationID)) {
-                    // a CRD that still has the status subresource (an older one) dropped it: through /status
-                    written.setStatus(status);
-                    client.resource(written).updateStatus();
-                }
-                LOG.infof("SpiderEndpoint %s/%s (written by Spiderpool) adopted as reservation %s", ns, name, id);
-            } catch (KubernetesClientException e) {
-                // 409: changed meanwhile; 404: gone. The next pass looks again.
-                LOG.debugf("SpiderEndpoint %s/%s not adopted in this pass: %s", ns, name, e.getMessage());
+        }
+    }
+
+    /**
+     * Takes over the endpoint {@code ns/name} if Spiderpool wrote it: the reservation of its pod UID (status and
+     * label), Spiderpool's finalizer removed, a StatefulSet pod's endpoint owned by its StatefulSet. A conflict or a
+     * missing endpoint leaves it to the next pass.
+     */
+    public void takeOverEndpoint(String ns, String name) {
+        try {
+            SpiderEndpoint se = client.resources(SpiderEndpoint.class).inNamespace(ns).withName(name).get();
+            if (se == null || !spiderpoolWritten(se)) {
+                return;
             }
+            String id = SpiderpoolLedger.reservationId(se.getStatus().current.uid);
+            se.getStatus().current.reservationID = id;
+            Map<String, String> labels = se.getMetadata().getLabels() == null ? new HashMap<>()
+                    : new HashMap<>(se.getMetadata().getLabels());
+            labels.put(IpamAnnotations.RESERVATION_LABEL, id);
+            se.getMetadata().setLabels(labels);
+            if (se.getMetadata().getFinalizers() != null) {
+                se.getMetadata().setFinalizers(se.getMetadata().getFinalizers().stream()
+                        .filter(f -> !SpiderApi.LEGACY_FINALIZER.equals(f)).toList());
+            }
+            if ("StatefulSet".equals(se.getStatus().ownerControllerType) && se.getStatus().ownerControllerName != null) {
+                ownByStatefulSet(se);
+            }
+            var status = se.getStatus();
+            SpiderEndpoint written = client.resource(se).update(); // no status subresource: one write
+            if (written.getStatus() == null || written.getStatus().current == null
+                    || !id.equals(written.getStatus().current.reservationID)) {
+                // a CRD that still has the status subresource (an older one) dropped it: through /status
+                written.setStatus(status);
+                client.resource(written).updateStatus();
+            }
+            LOG.infof("SpiderEndpoint %s/%s (written by Spiderpool) adopted as reservation %s", ns, name, id);
+        } catch (KubernetesClientException e) {
+            // 409: changed meanwhile; 404: gone. The next pass looks again.
+            LOG.debugf("SpiderEndpoint %s/%s not adopted in this pass: %s", ns, name, e.getMessage());
         }
     }
 

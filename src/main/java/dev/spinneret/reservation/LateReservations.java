@@ -233,6 +233,9 @@ public class LateReservations {
             // 409: changed meanwhile; the next pass reserves again (same id: the same addresses)
             throw e;
         }
+        if (adopted) {
+            adoption.takeOverEndpoint(ns, name); // else the next adoption pass does
+        }
         Counter.builder("spinneret.reservations").tag("outcome", adopted ? "adopted" : "reserved-late")
                 .register(meters).increment();
         events.normal(podRef(pod), adopted ? "IPAdopted" : "IPReserved", (adopted

@@ -208,11 +208,14 @@ class SpiderpoolAdoptionIT {
             String id = Pods.reservation(p).get("id").asText();
             assertEquals(SpiderpoolLedger.reservationId(p.getMetadata().getUid()), id);
             assertEquals(id, p.getMetadata().getLabels().get("ipam.spidernet.io/reservation-id"));
-            SpiderEndpoint se = cluster.client().resources(SpiderEndpoint.class).inNamespace(NS)
-                    .withName(e.getKey()).get();
-            assertEquals(id, se.getStatus().current.reservationID);
-            assertFalse(se.getMetadata().getFinalizers() != null
-                    && se.getMetadata().getFinalizers().contains("spiderpool.spidernet.io"), e.getKey());
+            // its endpoint taken over right after (or by the next adoption pass)
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                SpiderEndpoint se = cluster.client().resources(SpiderEndpoint.class).inNamespace(NS)
+                        .withName(e.getKey()).get();
+                assertEquals(id, se.getStatus().current.reservationID);
+                assertFalse(se.getMetadata().getFinalizers() != null
+                        && se.getMetadata().getFinalizers().contains("spiderpool.spidernet.io"), e.getKey());
+            });
         }
 
         // the CNI plugin's ledger check passes for a running pod: CHECK with its address, DEL
