@@ -346,4 +346,33 @@ class SpiderpoolAdoptionTest {
         }
         assertEquals(40, ids.size());
     }
+    @Test
+    void aStatefulSetPodRecreatedBeforeItsEndpointIsTakenOverKeepsItsAddress() throws Exception {
+        String sts = client.apps().statefulSets().inNamespace(NS).resource(new StatefulSetBuilder().withNewMetadata()
+                .withName("db").withNamespace(NS).endMetadata().withNewSpec().withReplicas(1).endSpec().build())
+                .create().getMetadata().getUid();
+        String oldUid = "eeeeeeee-0000-4000-8000-000000000001"; // db-0 as Spiderpool saw it, deleted meanwhile
+        Pod old = new PodBuilder().withNewMetadata().withName("db-0").withNamespace(NS).withUid(oldUid).endMetadata()
+                .build();
+        endpoint("db-0", oldUid, "ad-sts", "10.74.0.12", "db");
+        pool("ad-sts", "10.74.0.0/16", "10.74.0.10-10.74.0.30", "{\"10.74.0.12\":" + record("db-0", oldUid) + "}");
+        presence.recheckNow();
+        blocks.migrate("ad-sts", fresh("ad-sts")); // the pool is adopted, the endpoint not yet (no pass ran)
+        assertTrue(SpiderpoolAdoption.spiderpoolWritten(client.resources(SpiderEndpoint.class).inNamespace(NS)
+                .withName(old.getMetadata().getName()).get()));
+        await().atMost(Duration.ofSeconds(20)).until(dev.spinneret.admission.Reviews::ready);
+        // the StatefulSet controller creates db-0 again: the webhook gives it the address Spiderpool gave db-0
+        var db0 = PodAdmissionTest.pod("db-0", "{\"ipv4\":[\"ad-sts\"]}");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) db0.get("metadata")).putArray("ownerReferences").addObject()
+                .put("apiVersion", "apps/v1").put("kind", "StatefulSet").put("name", "db").put("uid", sts)
+                .put("controller", true);
+        JsonNode got = PodAdmissionTest.reservedIps(dev.spinneret.admission.Reviews.post("mutate-pod",
+                dev.spinneret.admission.Reviews.review("Pod", "CREATE", db0, null, false)).extract().asString());
+        assertEquals("10.74.0.12/16", got.at("/interfaces/0/ipv4").asText(), got.toString());
+        assertEquals(SpiderpoolLedger.reservationId(oldUid), got.get("id").asText());
+        SpiderEndpoint se = client.resources(SpiderEndpoint.class).inNamespace(NS).withName("db-0").get();
+        assertEquals(SpiderpoolLedger.reservationId(oldUid), se.getStatus().current.reservationID);
+        assertTrue(se.getMetadata().getOwnerReferences().stream().anyMatch(r -> sts.equals(r.getUid())));
+        assertFalse(se.getMetadata().getFinalizers().contains("spiderpool.spidernet.io"));
+    }
 }
