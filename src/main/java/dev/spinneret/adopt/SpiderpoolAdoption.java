@@ -141,10 +141,9 @@ public class SpiderpoolAdoption {
                     report(pool, false, "AdoptionDryRun", "would adopt " + describe(ledger));
                     continue;
                 }
-                blocks.migrate(name, pool);
+                blocks.migrate(name, pool); // records the Event Adopted
                 reported.remove(name);
-                events.normal(poolRef(pool), "Adopted", "ledger written by Spiderpool adopted: " + describe(ledger));
-            } catch (IllegalStateException e) {
+            } catch (PoolBlocks.NotAdoptable e) {
                 left++;
                 report(pool, true, "AdoptionWaiting", e.getMessage());
             } catch (IllegalArgumentException e) {

@@ -6,6 +6,7 @@ import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolStatus;
 import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.Events;
 import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
@@ -60,6 +61,8 @@ public class PoolBlocks {
     ClusterCache cache;
     @Inject
     dev.spinneret.cluster.SpiderpoolPresence spiderpool;
+    @Inject
+    Events events;
 
     private volatile SharedIndexInformer<SpinneretIPBlock> informer;
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
@@ -142,6 +145,13 @@ public class PoolBlocks {
             } catch (RuntimeException e) {
                 return false;
             }
+        }
+    }
+
+    /** A pool holding the ledger Spiderpool wrote that may not be adopted now (Spiderpool still runs, dry run). */
+    public static final class NotAdoptable extends IllegalStateException {
+        NotAdoptable(String message) {
+            super(message);
         }
     }
 
@@ -426,7 +436,7 @@ public class PoolBlocks {
      *
      * @throws IllegalArgumentException when the inline ledger is neither Spinneret's nor a well-formed Spiderpool
      *     one (the pool is left as it is)
-     * @throws IllegalStateException when it is Spiderpool's and may not be adopted now
+     * @throws NotAdoptable when it is Spiderpool's and may not be adopted now
      *     ({@link dev.spinneret.cluster.SpiderpoolPresence#blocker()})
      */
     public SpiderIPPool migrate(String poolName, SpiderIPPool known) {
@@ -444,7 +454,7 @@ public class PoolBlocks {
             if (adopted != null && !st.allocatedIPs.startsWith(ADOPTING)) {
                 var blocker = spiderpool.blocker();
                 if (blocker.isPresent()) {
-                    throw new IllegalStateException("SpiderIPPool " + poolName + " holds the ledger Spiderpool wrote ("
+                    throw new NotAdoptable("SpiderIPPool " + poolName + " holds the ledger Spiderpool wrote ("
                             + inline.size() + " allocation(s)); it is not adopted now: " + blocker.get());
                 }
             }
@@ -470,6 +480,12 @@ public class PoolBlocks {
                 if (MARKER.equals(next)) {
                     LOG.infof("SpiderIPPool %s: ledger of %d allocation(s)%s is kept in SpinneretIPBlocks from now on",
                             poolName, inline.size(), adopted != null ? " (written by Spiderpool, adopted)" : "");
+                    if (adopted != null) {
+                        events.normal(new dev.spinneret.pool.Owner(pool.getApiVersion(), pool.getKind(), null,
+                                poolName, pool.getMetadata().getUid()), "Adopted", "ledger written by Spiderpool"
+                                + " adopted: " + inline.size() + " address(es) of " + adopted.holders().size()
+                                + " pod(s), each bound to the pod it names");
+                    }
                 }
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 && e.getCode() != 404) {

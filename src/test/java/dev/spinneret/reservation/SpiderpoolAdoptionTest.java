@@ -201,6 +201,10 @@ class SpiderpoolAdoptionTest {
         }
         adoption.pass();
         assertEquals(PoolBlocks.MARKER, allocated("ad-main"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.v1().events().inNamespace("default").list()
+                .getItems().stream().anyMatch(ev -> "Adopted".equals(ev.getReason())
+                        && "ad-main".equals(ev.getInvolvedObject().getName())
+                        && ev.getMessage().contains("5 address(es) of 5 pod(s)")));
         AllocationLedger l = AllocationLedger.decode(IpFamily.V4, Ledgers.of(client, "ad-main"));
         Map<String, String> holders = Ledgers.holders(client, "ad-main");
         String ra = SpiderpoolLedger.reservationId(ua);
