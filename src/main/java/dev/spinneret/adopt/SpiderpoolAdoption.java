@@ -11,6 +11,7 @@ import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.GcLease;
 import dev.spinneret.cluster.SpiderpoolPresence;
+import dev.spinneret.ledger.InlineLedgerMigration;
 import dev.spinneret.ledger.LedgerClaims;
 import dev.spinneret.ledger.PoolBlocks;
 import dev.spinneret.ledger.SpiderpoolLedger;
@@ -40,7 +41,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Takes over what a stopped Spiderpool left (docs/migrate-from-spiderpool.md): the pools' JSON ledgers (imported
- * into blocks by {@link PoolBlocks#migrate}, each record bound to the pod it names under the reservation derived
+ * into blocks by {@link InlineLedgerMigration#migrate}, each record bound to the pod it names under the reservation derived
  * from the recorded pod UID), the SpiderEndpoints (given that reservation; a StatefulSet's endpoint becomes owned
  * by its StatefulSet, which is how Spinneret keeps a StatefulSet pod's addresses; Spiderpool's finalizer, which
  * nothing would remove any more, is dropped), and the running pods: {@link #reservationOf(Pod)} gives the
@@ -61,7 +62,7 @@ public class SpiderpoolAdoption {
     @Inject
     ClusterCache cache;
     @Inject
-    PoolBlocks blocks;
+    InlineLedgerMigration migration;
     @Inject
     LedgerClaims claims;
     @Inject
@@ -141,7 +142,7 @@ public class SpiderpoolAdoption {
                     report(pool, false, "AdoptionDryRun", "would adopt " + describe(ledger));
                     continue;
                 }
-                blocks.migrate(name, pool); // records the Event Adopted
+                migration.migrate(name, pool); // records the Event Adopted
                 reported.remove(name);
             } catch (PoolBlocks.NotAdoptable e) {
                 left++;

@@ -64,6 +64,8 @@ class SpiderpoolAdoptionTest {
     @Inject
     PoolBlocks blocks;
     @Inject
+    dev.spinneret.ledger.InlineLedgerMigration migration;
+    @Inject
     LateReservations late;
     @Inject
     ObjectMapper mapper;
@@ -265,7 +267,7 @@ class SpiderpoolAdoptionTest {
         assertTrue(adoption.pass() >= 1);
         assertEquals(json, allocated("ad-bad"), "nothing written");
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> blocks.migrate("ad-bad", fresh("ad-bad")));
+                () -> migration.migrate("ad-bad", fresh("ad-bad")));
         assertTrue(e.getMessage().startsWith("SpiderIPPool ad-bad: status.allocatedIPs cannot be adopted: invalid"
                 + " Spiderpool ledger: record \"10.71.0.11\": \"pod\": \"no-namespace\" must be <namespace>/<pod name>"),
                 e.getMessage());
@@ -292,7 +294,7 @@ class SpiderpoolAdoptionTest {
             assertTrue(adoption.pass() >= 1);
             assertEquals(json, allocated("ad-running"));
             var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                    () -> blocks.migrate("ad-running", fresh("ad-running")));
+                    () -> migration.migrate("ad-running", fresh("ad-running")));
             assertTrue(e.getMessage().contains("Spiderpool is still running (pod kube-system/spiderpool-agent-x7k2p)"),
                     e.getMessage());
             assertEquals(json, allocated("ad-running"));
@@ -332,7 +334,7 @@ class SpiderpoolAdoptionTest {
         ExecutorService ex = Executors.newFixedThreadPool(4);
         List<Future<SpiderIPPool>> racers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            racers.add(ex.submit(() -> blocks.migrate("ad-cut", fresh("ad-cut"))));
+            racers.add(ex.submit(() -> migration.migrate("ad-cut", fresh("ad-cut"))));
         }
         for (Future<SpiderIPPool> f : racers) {
             assertEquals(PoolBlocks.MARKER, f.get(60, TimeUnit.SECONDS).getStatus().allocatedIPs);
@@ -361,7 +363,7 @@ class SpiderpoolAdoptionTest {
         endpoint("db-0", oldUid, "ad-sts", "10.74.0.12", "db");
         pool("ad-sts", "10.74.0.0/16", "10.74.0.10-10.74.0.30", "{\"10.74.0.12\":" + record("db-0", oldUid) + "}");
         presence.recheckNow();
-        blocks.migrate("ad-sts", fresh("ad-sts")); // the pool is adopted, the endpoint not yet (no pass ran)
+        migration.migrate("ad-sts", fresh("ad-sts")); // the pool is adopted, the endpoint not yet (no pass ran)
         assertTrue(SpiderpoolAdoption.spiderpoolWritten(client.resources(SpiderEndpoint.class).inNamespace(NS)
                 .withName(old.getMetadata().getName()).get()));
         await().atMost(Duration.ofSeconds(20)).until(dev.spinneret.admission.Reviews::ready);
