@@ -152,7 +152,9 @@ public class SpiderpoolAdoption {
                 report(pool, true, "AdoptionFailed", e.getMessage());
             }
         }
-        if (spiderpool.blocker().isEmpty()) {
+        // (the check for a running Spiderpool is a LIST: made only while something is left to take over)
+        if (cache.endpoints().stream().anyMatch(SpiderpoolAdoption::spiderpoolWritten)
+                && spiderpool.blocker().isEmpty()) {
             takeOverEndpoints();
         }
         return left;
