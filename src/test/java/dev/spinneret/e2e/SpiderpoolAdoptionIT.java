@@ -39,6 +39,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.Test;
  * StatefulSet pod gives it its old address), new pods never get a held address, a deleted pod's address and the
  * record of a pod that no longer exists are released. Addresses 10.210.0.0/16.
  */
+@Tag("api-server")
 class SpiderpoolAdoptionIT {
     static final String NS = "adopt-it";
     static final String POOL = "adopt-pool";

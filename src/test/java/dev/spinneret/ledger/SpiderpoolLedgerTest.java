@@ -11,6 +11,7 @@ import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@code {"pod","podUid"}}; earlier releases add {@code "interface"}), fixtures in the shape of
  * /work/shared/reference/spiderpool-behaviour.md §1.1 and of what its agent writes.
  */
+@Tag("pure")
 class SpiderpoolLedgerTest {
     static final String UID_A = "e7b50a38-25c2-41d0-b332-7f6c9b1e0a11";
     static final String UID_B = "0c6a2d7e-9f1b-4c3e-8a5d-2b7e4f6a9c10";

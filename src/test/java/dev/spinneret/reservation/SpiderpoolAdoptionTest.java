@@ -43,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.Test;
  * {@code status.allocatedIPs} holds Spiderpool's JSON (in v1.2.1's shape), its SpiderEndpoints (a Deployment pod's,
  * a StatefulSet pod's, with Spiderpool's finalizer) and the running pods. Each test uses its own pool and pods.
  */
+@Tag("webhook")
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class SpiderpoolAdoptionTest {
