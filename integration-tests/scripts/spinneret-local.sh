@@ -138,8 +138,12 @@ for i in $(seq 1 "$REPLICAS"); do
   HTTP_PORTS+=("$hp"); HTTPS_PORTS+=("$sp")
   # SPINNERET_JAVA_OPTS_<i> replaces the options of replica i alone (side-by-side JVM settings in one benchmark)
   opts_i="SPINNERET_JAVA_OPTS_$i"; opts="${!opts_i:-${SPINNERET_JAVA_OPTS:-$DEFAULT_JAVA_OPTS}}"
+  # More than one replica: HTTP/1.1 only. Over HTTP/2 the API server multiplexes every admission request on one
+  # connection, and the proxy below balances connections, so one replica answered all of them (measured
+  # 2026-12-06: [0, 200] of 200); over HTTP/1.1 concurrent requests open connections of their own.
+  h2=true; [[ "$REPLICAS" -gt 1 ]] && h2=false
   # shellcheck disable=SC2086
-  KUBECONFIG="$SD/service.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" $opts \
+  KUBECONFIG="$SD/service.kubeconfig" HOSTNAME="spinneret-local-$i" setsid "$JAVA" $opts -Dquarkus.http.http2="$h2" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.ssl-port="$sp" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$hp" \
     -Dquarkus.http.ssl.certificate.files="$SD/tls.crt" -Dquarkus.http.ssl.certificate.key-files="$SD/tls.key" \
