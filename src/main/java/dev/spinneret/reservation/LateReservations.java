@@ -188,7 +188,7 @@ public class LateReservations {
         }
         PodReservationWebhook.Reserved r;
         try {
-            r = reserver.reserveFor(pod, ReservationIds.fromRequestUid("late:" + uid), false);
+            r = reserver.reserveFor(pod, ReservationIds.fromRequestUid("late:" + uid), false, false);
         } catch (ReservationDenied d) {
             if (!d.getMessage().equals(lastFailure.put(uid, d.getMessage()))) { // one Event per distinct reason
                 events.warning(podRef(pod), "IPReservationFailed", d.getMessage() + " (retried every "

@@ -426,16 +426,11 @@ public class PoolLedgerWriter {
             } catch (RuntimeException e) {
                 return;
             }
-            IpRangeSet handOut = handOut(spec);
-            long allocated = 0;
-            long inHandOut = 0;
-            for (Block b : blocks.view(pool).all()) {
-                allocated += b.ledger().size();
-                inHandOut += handOut.intersectionSize(b.allocated()).longValue();
-            }
+            long[] counts = allocatedAndFree(pool, spec);
+            long allocated = counts[0];
             SpiderIPPoolStatus st = pool.getStatus();
             long total = spec.usable().sizeSaturatedLong();
-            long free = handOut.sizeSaturatedLong() - inHandOut;
+            long free = counts[1];
             String restrictedBy = PoolRestrictions.of(pool.getSpec());
             IpAddress cursor = cursors.get(pool.getMetadata().getUid());
             String last = cursor == null ? st.lastAllocatedIP : cursor.toString();
@@ -464,6 +459,33 @@ public class PoolLedgerWriter {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** {allocated, free}: entries in the pool's blocks, and addresses a new reservation could still get. */
+    private long[] allocatedAndFree(SpiderIPPool pool, AddressSpec spec) {
+        IpRangeSet handOut = handOut(spec);
+        long allocated = 0;
+        long inHandOut = 0;
+        for (Block b : blocks.view(pool).all()) {
+            allocated += b.ledger().size();
+            inHandOut += handOut.intersectionSize(b.allocated()).longValue();
+        }
+        return new long[] { allocated, handOut.sizeSaturatedLong() - inHandOut };
+    }
+
+    /**
+     * Addresses a new reservation could still get from {@code pool} (usable, minus SpiderReservedIPs and the gateway,
+     * minus allocations), from this replica's view of its blocks: current to within a watch event, unlike
+     * {@code status.freeIPCount}. 0 for a pool whose spec cannot be read.
+     */
+    public long free(SpiderIPPool pool) {
+        try {
+            AddressSpec spec = AddressSpec.parse(pool.getSpec().ipVersion, pool.getSpec().subnet, pool.getSpec().ips,
+                    pool.getSpec().excludeIPs, pool.getSpec().gateway, null);
+            return allocatedAndFree(pool, spec)[1];
+        } catch (RuntimeException e) {
+            return 0;
         }
     }
 
