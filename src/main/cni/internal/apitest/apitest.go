@@ -276,7 +276,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
-			return
+			// the client gave up: answer nothing (returning would send an empty 200, which a client still
+			// reading takes for an answer)
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if token != "" && r.Header.Get("Authorization") != "Bearer "+token {

@@ -42,7 +42,9 @@ import java.util.stream.Collectors;
  * Mutating webhook on Pod CREATE: decides which of the pod's interfaces Spinneret serves ({@link ServedInterfaces}:
  * none → the pod is allowed unchanged), chooses the pools, reserves the addresses in the pools' ledgers (in the API
  * server, before answering), and writes them into the pod as {@code ipam.spidernet.io/reserved-ips} plus the label
- * {@code ipam.spidernet.io/reservation-id}. Dry runs reserve nothing and show what would be used.
+ * {@code ipam.spidernet.io/reservation-id}; a pod the scheduler places later that a node-bound pool serves also gets
+ * that pool's node rule in its required node affinity ({@link NodeAffinityPatch}, docs/node-pools.md). Dry runs
+ * reserve nothing and show what would be used.
  */
 @ApplicationScoped
 public class PodReservationWebhook implements NamedAdmissionHandler {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Pools tied to nodes, on the two real nodes (issue #25; integration-tests/CASES.md N01–N05): node-a is labelled as
+ * Pools tied to nodes, on the two real nodes (issue #25; integration-tests/CASES.md K01–K04): node-a is labelled as
  * rack a and with Spiderpool's master role label, node-b as rack b. Pods whose node is not known at admission get an
  * address from a pool that serves a node they can run on, and that pool's node rule in their required node
  * affinity, so they run there. Pool addresses lie in the nodes' pod network (10.244.0.0/16) instead of the
@@ -129,6 +129,17 @@ class NodePoolsIT {
                         imagePullPolicy: Never
                         command: ["/bin/sh", "-c", "trap : TERM INT; sleep infinity & wait"]
                 """;
+        // the same Deployment on a pool without node rules first: what the node-bound pools cost on top
+        c.kubectlApply(pool("np-unbound", "10.244.140.1-10.244.140.4", "")).ok();
+        String unbound = deploy.replace("node-affinity-deploy", "unbound-deploy")
+                .replace("\"master-ipv4-ippool\", \"worker-ipv4-ippool\"", "\"np-unbound\"");
+        long u0 = System.nanoTime();
+        c.kubectlApply(unbound.formatted(2)).ok();
+        awaitRunning("np-example", "app=unbound-deploy", 2);
+        System.out.printf("NodePoolsIT: unbound-deploy (one pool without node rules), 2 pods Running %d ms after the"
+                + " apply%n", (System.nanoTime() - u0) / 1_000_000);
+        c.kubectl("-n", "np-example", "delete", "deploy", "unbound-deploy").ok();
+
         long t0 = System.nanoTime();
         c.kubectlApply(deploy.formatted(2)).ok();
         List<Pod> pods = awaitRunning("np-example", "app=node-affinity-deploy", 2);
