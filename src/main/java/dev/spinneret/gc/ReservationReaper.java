@@ -1,26 +1,30 @@
-package dev.spinneret.reservation;
+package dev.spinneret.gc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderApi;
+import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
+import dev.spinneret.autopool.AutoPoolReconciler;
 import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.Finalizers;
+import dev.spinneret.cluster.GcLease;
 import dev.spinneret.ip.AllocationLedger;
-import dev.spinneret.blocks.PoolBlocks;
 import dev.spinneret.ledger.Block;
+import dev.spinneret.ledger.LedgerOutcome;
+import dev.spinneret.ledger.PoolBlocks;
+import dev.spinneret.ledger.PoolLedgerWriter;
+import dev.spinneret.pool.Owner;
+import dev.spinneret.pool.StatefulSetOrdinal;
 import dev.spinneret.selection.IpamAnnotations;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.Counter;
@@ -76,29 +80,26 @@ public class ReservationReaper {
     @Inject
     ClusterCache cache;
     @Inject
+    GcLease lease;
+    @Inject
     AdmissionGate gate;
     @Inject
     PoolLedgerWriter writer;
     @Inject
     PoolBlocks blocks;
     @Inject
-    dev.spinneret.cluster.Events events;
+    Events events;
     @Inject
     MeterRegistry meters;
     @Inject
     ObjectMapper mapper;
-    @ConfigProperty(name = "spinneret.namespace", defaultValue = "spinneret-system")
-    String namespace;
     @Inject
-    dev.spinneret.autopool.AutoPoolReconciler autoPools;
+    AutoPoolReconciler autoPools;
     @ConfigProperty(name = "spinneret.gc.interval", defaultValue = "60s")
     Duration interval;
     @ConfigProperty(name = "spinneret.gc.orphan-ttl", defaultValue = "60s")
     Duration orphanTtl;
-    @ConfigProperty(name = "spinneret.gc.leader-election", defaultValue = "true")
-    boolean leaderElection;
 
-    private volatile boolean leader;
     private final Map<String, Instant> orphanSince = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "reservation-reaper");
@@ -122,7 +123,7 @@ public class ReservationReaper {
         cache.onPods(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
-                if (leader) {
+                if (lease.isLeader()) {
                     onReleaseThreads(() -> reportForeignClaim(pod), "checking the reservation claim of a pod");
                 }
             }
@@ -181,36 +182,12 @@ public class ReservationReaper {
             }
         });
         subnets.start();
-        if (leaderElection) {
-            // unique per process: in a container the pid is always 1, so a restarted container with "<pod>-1" would look like
-            // the old holder renewing its lease (no transition, and a lease held across a restart it never saw)
-            String identity = System.getenv().getOrDefault("HOSTNAME", "spinneret") + "-" + ProcessHandle.current().pid()
-                    + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-            client.leaderElector().withConfig(new LeaderElectionConfigBuilder().withName("spinneret-gc")
-                    .withLock(new LeaseLock(namespace, "spinneret-gc", identity))
-                    .withLeaseDuration(Duration.ofSeconds(15)).withRenewDeadline(Duration.ofSeconds(10))
-                    .withRetryPeriod(Duration.ofSeconds(2)).withReleaseOnCancel(true)
-                    .withLeaderCallbacks(new LeaderCallbacks(() -> {
-                        LOG.infof("%s leads garbage collection", identity);
-                        leader = true;
-                        writer.followCounts(true);
-                        timer.execute(this::sweepQuietly);
-                    }, () -> {
-                        leader = false;
-                        writer.followCounts(false);
-                    }, newLeader -> {
-                    })).build()).build().start();
-        } else {
-            leader = true;
+        lease.start(() -> {
             writer.followCounts(true);
             timer.execute(this::sweepQuietly);
-        }
+        }, () -> writer.followCounts(false));
         timer.scheduleWithFixedDelay(this::sweepQuietly, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
-    }
-
-    public boolean isLeader() {
-        return leader;
     }
 
     /**
@@ -235,7 +212,7 @@ public class ReservationReaper {
                     Counter.builder("spinneret.foreign.claims").register(meters).increment();
                     LOG.warnf("pod %s carries reservation %s, which the ledger of SpiderIPPool %s binds to pod %s:"
                             + " a copied or forged claim; its CNI ADD is refused", holder, id, poolName, bound);
-                    events.warning(new dev.spinneret.cluster.Owner("v1", "Pod", pod.getMetadata().getNamespace(),
+                    events.warning(new Owner("v1", "Pod", pod.getMetadata().getNamespace(),
                             pod.getMetadata().getName(), pod.getMetadata().getUid()), "ForeignReservation",
                             "carries reservation " + id + " of pod " + bound + " (SpiderIPPool " + poolName
                                     + "): it gets no address from it; delete this pod and create it without the"
@@ -252,7 +229,7 @@ public class ReservationReaper {
      * event for an object that was being deleted), so no GET confirms it.
      */
     void releaseIfGone(Pod pod, boolean removed) {
-        if (!leader) {
+        if (!lease.isLeader()) {
             return;
         }
         String id = reservationId(pod);
@@ -303,7 +280,7 @@ public class ReservationReaper {
      * deleted, so the ledger can only shrink by then). A live pool's legacy finalizer is replaced in one write.
      */
     void maintain(SpiderIPPool cached) {
-        if (!leader || cached.getSpec() == null) {
+        if (!lease.isLeader() || cached.getSpec() == null) {
             return;
         }
         try {
@@ -394,7 +371,7 @@ public class ReservationReaper {
      * next sweep (so {@code kubectl delete ss} returns at once). Leader only, on the reaper's thread.
      */
     private void subnetsMayGo() {
-        if (!leader) {
+        if (!lease.isLeader()) {
             return;
         }
         timer.execute(() -> {
@@ -408,7 +385,7 @@ public class ReservationReaper {
 
     private void sweepQuietly() {
         try {
-            if (leader) {
+            if (lease.isLeader()) {
                 sweep();
             }
         } catch (RuntimeException e) {

@@ -1,4 +1,4 @@
-package dev.spinneret.reservation;
+package dev.spinneret.ledger;
 
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.ip.IpAddress;

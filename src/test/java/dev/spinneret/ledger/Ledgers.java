@@ -1,4 +1,4 @@
-package dev.spinneret.blocks;
+package dev.spinneret.ledger;
 
 import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
 import dev.spinneret.api.v2beta1.SpiderIPPool;

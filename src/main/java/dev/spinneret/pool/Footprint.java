@@ -1,4 +1,4 @@
-package dev.spinneret.cluster;
+package dev.spinneret.pool;
 
 import dev.spinneret.ip.Cidr;
 import dev.spinneret.ip.IpRangeSet;

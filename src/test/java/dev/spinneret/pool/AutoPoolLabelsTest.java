@@ -1,15 +1,12 @@
-package dev.spinneret.autopool;
+package dev.spinneret.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spinneret.cluster.Owner;
 import dev.spinneret.ip.IpFamily;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class AutoPoolLabelsTest {
@@ -55,24 +52,5 @@ class AutoPoolLabelsTest {
         assertEquals("StatefulSet", seen.get("ipam.spidernet.io/app-kind"));
         assertEquals("x", seen.get("app"));
         assertFalse(AutoPoolLabels.selectionLabels(forged, null).containsKey("ipam.spidernet.io/app-name"));
-    }
-
-    @Test
-    void replicasPerWorkloadKind() throws Exception {
-        ObjectMapper m = new ObjectMapper();
-        assertEquals(OptionalInt.of(3), WorkloadScale.replicas("apps/v1", "Deployment",
-                m.readTree("{\"spec\":{\"replicas\":3}}")));
-        assertEquals(OptionalInt.of(1), WorkloadScale.replicas("apps/v1", "StatefulSet", m.readTree("{\"spec\":{}}")));
-        assertEquals(OptionalInt.of(4), WorkloadScale.replicas("apps/v1", "DaemonSet",
-                m.readTree("{\"status\":{\"desiredNumberScheduled\":4}}")));
-        assertEquals(OptionalInt.of(1), WorkloadScale.replicas("apps/v1", "DaemonSet", m.readTree("{}")));
-        assertEquals(OptionalInt.of(2), WorkloadScale.replicas("batch/v1", "Job",
-                m.readTree("{\"spec\":{\"parallelism\":5,\"completions\":2}}")));
-        assertEquals(OptionalInt.of(3), WorkloadScale.replicas("batch/v1", "CronJob",
-                m.readTree("{\"spec\":{\"jobTemplate\":{\"spec\":{\"parallelism\":3}}}}")));
-        assertEquals(OptionalInt.empty(), WorkloadScale.replicas("apps.kruise.io/v1alpha1", "CloneSet",
-                m.readTree("{\"spec\":{\"replicas\":3}}")));
-        assertEquals("apps.kruise.io/v1alpha1", AutoPoolReconciler.apiVersion("apps.kruise.io_v1alpha1"));
-        assertEquals("v1", AutoPoolReconciler.apiVersion("v1"));
     }
 }

@@ -1,7 +1,6 @@
-package dev.spinneret.autopool;
+package dev.spinneret.pool;
 
 import dev.spinneret.api.v2beta1.SpiderApi;
-import dev.spinneret.cluster.Owner;
 import dev.spinneret.ip.IpFamily;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -124,7 +123,7 @@ public final class AutoPoolLabels {
     }
 
     /** A label value: at most 63 characters, cut with a short hash so two long names stay distinct. */
-    static String labelValue(String s) {
+    public static String labelValue(String s) {
         if (s == null) {
             return "";
         }

@@ -1,4 +1,4 @@
-package dev.spinneret.reservation;
+package dev.spinneret.cluster;
 
 import dev.spinneret.api.v2beta1.SpiderReservedIP;
 import dev.spinneret.ip.IpFamily;
@@ -22,7 +22,7 @@ public class ReservedAddresses {
     private volatile SharedIndexInformer<SpiderReservedIP> informer;
 
     void start() {
-        informer = dev.spinneret.cluster.ClusterCache.resilient(client.resources(SpiderReservedIP.class)
+        informer = ClusterCache.resilient(client.resources(SpiderReservedIP.class)
                 .runnableInformer(0));
         informer.start();
     }

@@ -1,4 +1,4 @@
-package dev.spinneret.reservation;
+package dev.spinneret.cluster;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

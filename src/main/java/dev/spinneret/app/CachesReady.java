@@ -1,7 +1,7 @@
-package dev.spinneret.health;
+package dev.spinneret.app;
 
 import dev.spinneret.cluster.ClusterCache;
-import dev.spinneret.reservation.ReservedAddressesStarter;
+import dev.spinneret.cluster.ReservedAddressesStarter;
 import dev.spinneret.tls.WebhookTls;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

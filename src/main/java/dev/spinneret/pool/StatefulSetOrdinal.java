@@ -1,4 +1,4 @@
-package dev.spinneret.reservation;
+package dev.spinneret.pool;
 
 /**
  * The ordinal in a StatefulSet pod's name, read as the StatefulSet controller writes it: {@code <set name>-<ordinal>}

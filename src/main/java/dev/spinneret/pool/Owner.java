@@ -1,4 +1,4 @@
-package dev.spinneret.cluster;
+package dev.spinneret.pool;
 
 /** A workload object: the pod's top controller (Deployment, StatefulSet, CronJob, a CloneSet, ...) or the pod. */
 public record Owner(String apiVersion, String kind, String namespace, String name, String uid) {

@@ -1,4 +1,4 @@
-package dev.spinneret.reservation;
+package dev.spinneret.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.spinneret.ippool;
+package dev.spinneret.pool;
 
 import dev.spinneret.admission.AdmissionDenied;
 import dev.spinneret.api.v2beta1.Route;

@@ -1,10 +1,8 @@
-package dev.spinneret.reservation;
+package dev.spinneret.ledger;
 
 import dev.spinneret.api.v2beta1.SpiderIPPool;
-import dev.spinneret.blocks.PoolBlocks;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
-import dev.spinneret.ledger.Block;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

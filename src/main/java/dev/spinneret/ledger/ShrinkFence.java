@@ -1,11 +1,10 @@
-package dev.spinneret.blocks;
+package dev.spinneret.ledger;
 
 import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpRangeSet;
-import dev.spinneret.ledger.Block;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;

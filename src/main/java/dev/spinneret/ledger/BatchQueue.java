@@ -1,4 +1,4 @@
-package dev.spinneret.reservation;
+package dev.spinneret.ledger;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
-package dev.spinneret.reservation;
+package dev.spinneret.admission;
 
-import dev.spinneret.admission.AdmissionDenied;
 
 /** A pod the webhook refuses; {@code kind} is the metric/event reason (NoPool, Exhausted, BadAnnotation, ...). */
 public class ReservationDenied extends AdmissionDenied {

@@ -1,7 +1,11 @@
-package dev.spinneret.cluster;
+package dev.spinneret.app;
 
-import dev.spinneret.reservation.ReservationReaper;
-import dev.spinneret.reservation.ReservedAddressesStarter;
+import dev.spinneret.cluster.AdmissionGate;
+import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.cluster.ReservedAddressesStarter;
+import dev.spinneret.gc.ReservationReaper;
+import dev.spinneret.ledger.PoolBlocks;
+import dev.spinneret.reservation.LateReservations;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -24,11 +28,11 @@ public class Startup {
     @Inject
     ReservationReaper reaper;
     @Inject
-    dev.spinneret.reservation.LateReservations late;
+    LateReservations late;
     @Inject
     AdmissionGate gate;
     @Inject
-    dev.spinneret.blocks.PoolBlocks blocks;
+    PoolBlocks blocks;
     @ConfigProperty(name = "spinneret.informers.enabled", defaultValue = "true")
     boolean enabled;
 

@@ -1,4 +1,4 @@
-package dev.spinneret.blocks;
+package dev.spinneret.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

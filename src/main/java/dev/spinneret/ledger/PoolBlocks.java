@@ -1,4 +1,4 @@
-package dev.spinneret.blocks;
+package dev.spinneret.ledger;
 
 import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
 import dev.spinneret.api.v1alpha1.SpinneretIPBlockSpec;
@@ -10,8 +10,6 @@ import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
-import dev.spinneret.ledger.Block;
-import dev.spinneret.ledger.BlockView;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
