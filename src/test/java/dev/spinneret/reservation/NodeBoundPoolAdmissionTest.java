@@ -116,7 +116,7 @@ class NodeBoundPoolAdmissionTest {
     }
 
     String ledger(String pool) {
-        return dev.spinneret.blocks.Ledgers.of(client, pool);
+        return dev.spinneret.ledger.Ledgers.of(client, pool);
     }
 
     @Test
