@@ -17,11 +17,11 @@ import java.util.Map;
  * to at admission, if any (spec.nodeName, a hostname nodeSelector, a DaemonSet's affinity); its own placement rules
  * (node selector, required node affinity, tolerations); and a Node's facts.
  */
-final class PodPinning {
+public final class PodPinning {
     private PodPinning() {
     }
 
-    static String node(Pod pod) {
+    public static String node(Pod pod) {
         var spec = pod.getSpec();
         if (spec.getNodeName() != null && !spec.getNodeName().isEmpty()) {
             return spec.getNodeName();
@@ -39,7 +39,7 @@ final class PodPinning {
     }
 
     /** The pod's node selector, required node affinity and tolerations. */
-    static NodeConstraints constraints(Pod pod) {
+    public static NodeConstraints constraints(Pod pod) {
         var spec = pod.getSpec();
         List<NodeTerm> terms = null;
         List<NodeSelectorTerm> own = requiredTerms(pod);
@@ -58,7 +58,7 @@ final class PodPinning {
                 tolerations);
     }
 
-    static NodeFacts facts(Node n) {
+    public static NodeFacts facts(Node n) {
         List<NodeFacts.Taint> taints = new ArrayList<>();
         if (n.getSpec() != null && n.getSpec().getTaints() != null) {
             n.getSpec().getTaints().forEach(t -> taints.add(new NodeFacts.Taint(t.getKey(), t.getValue(),

@@ -214,4 +214,50 @@ class NodeBoundPoolAdmissionTest {
         JsonNode stored = admitted(pod("plain", "{\"ipv4\":[\"anywhere\"]}"), false);
         assertTrue(stored.at("/spec/affinity").isMissingNode(), stored.toString());
     }
+
+    static ObjectNode deployment(int replicas, String ippool) {
+        ObjectNode d = M.createObjectNode();
+        d.put("apiVersion", "apps/v1").put("kind", "Deployment");
+        d.putObject("metadata").put("name", "racked").put("namespace", "default");
+        ObjectNode spec = d.putObject("spec");
+        spec.put("replicas", replicas);
+        ObjectNode template = spec.putObject("template");
+        template.putObject("metadata").putObject("annotations").put(IpamAnnotations.IPPOOL, ippool);
+        template.set("spec", pod("x", null).get("spec"));
+        return d;
+    }
+
+    static JsonNode workloadReview(ObjectNode obj, ObjectNode old) throws Exception {
+        JsonNode r = M.readTree(post("validate-workload", review("Deployment", old == null ? "CREATE" : "UPDATE", obj,
+                old, false)).extract().asString()).get("response");
+        assertTrue(r.get("allowed").asBoolean(), r.toString());
+        return r.path("warnings");
+    }
+
+    @Test
+    void aDeploymentWhoseRackPoolsCannotHoldItsReplicasIsWarnedOnApply() throws Exception {
+        pool("cap-a", "10.30.6.1", req("rack", "In", "a"));
+        pool("cap-b", "10.30.7.1", req("rack", "In", "b"));
+        String both = "{\"ipv4\":[\"cap-a\",\"cap-b\"]}";
+        // 2 replicas + the default 25% surge (1) = 3 new pods, 2 free addresses
+        JsonNode w = workloadReview(deployment(2, both), null);
+        assertEquals(1, w.size(), w.toString());
+        assertTrue(w.get(0).asText().startsWith("Deployment default/racked, interface eth0, IPv4: the pools that can"
+                + " serve its pods have 2 free addresses (cap-a 1 (node-bound), cap-b 1 (node-bound)) for 3 new pods"
+                + " (replicas 2 + surge 1)"), w.toString());
+        // 1 replica and no surge fits; so does an update that changes nothing the pods need
+        ObjectNode one = deployment(1, both);
+        ((ObjectNode) one.get("spec")).putObject("strategy").put("type", "Recreate");
+        assertEquals(0, workloadReview(one, null).size());
+        assertEquals(0, workloadReview(deployment(2, both), deployment(2, both)).size());
+        // scaling 2 → 5 asks for 3 more
+        JsonNode scaled = workloadReview(deployment(5, both), deployment(2, both));
+        assertTrue(scaled.get(0).asText().contains("for 3 new pods (replicas 2 → 5)"), scaled.toString());
+        // the pods' own node selector leaves only rack b: 1 free address for 1 + surge 1
+        ObjectNode onB = deployment(1, both);
+        ((ObjectNode) onB.at("/spec/template/spec")).putObject("nodeSelector").put("rack", "b");
+        JsonNode b = workloadReview(onB, null);
+        assertTrue(b.get(0).asText().contains("have 1 free address (cap-b 1 (node-bound)) for 2 new pods")
+                && b.get(0).asText().contains("left out: cap-a: spec.nodeAffinity"), b.toString());
+    }
 }
