@@ -141,7 +141,11 @@ class NodePoolsIT {
         c.kubectl("-n", "np-example", "delete", "deploy", "unbound-deploy").ok();
 
         long t0 = System.nanoTime();
-        c.kubectlApply(deploy.formatted(2)).ok();
+        RealCluster.Result applied = c.kubectlApply(deploy.formatted(2)).ok();
+        // capacity follows topology: 2 replicas + the default surge of 1, and 2 free addresses
+        assertTrue(applied.err().contains("Warning: Deployment np-example/node-affinity-deploy, interface eth0, IPv4:"
+                + " the pools that can serve its pods have 2 free addresses (master-ipv4-ippool 1 (node-bound),"
+                + " worker-ipv4-ippool 1 (node-bound)) for 3 new pods (replicas 2 + surge 1)"), applied.err());
         List<Pod> pods = awaitRunning("np-example", "app=node-affinity-deploy", 2);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("NodePoolsIT: node-affinity-deploy, 2 pods Running %d ms after the apply%n", ms);
