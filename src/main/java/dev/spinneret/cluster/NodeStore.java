@@ -3,10 +3,6 @@ package dev.spinneret.cluster;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSpec;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.fabric8.kubernetes.client.informers.cache.ItemStore;
-import java.util.stream.Stream;
 
 /**
  * The node informer's store: keeps, of each Node, what placing a pod on a node-bound pool reads — name,
@@ -14,42 +10,9 @@ import java.util.stream.Stream;
  * conditions, addresses: most of a Node's size) and managedFields are dropped. Readiness is seen through the
  * {@code node.kubernetes.io/not-ready} taint Kubernetes sets.
  */
-final class NodeStore implements ItemStore<Node> {
-    private final BasicItemStore<Node> items = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
-
-    @Override
-    public String getKey(Node node) {
-        return items.getKey(node);
-    }
-
-    @Override
-    public Node put(String key, Node node) {
-        return items.put(key, trimmed(node));
-    }
-
-    @Override
-    public Node remove(String key) {
-        return items.remove(key);
-    }
-
-    @Override
-    public Stream<String> keySet() {
-        return items.keySet();
-    }
-
-    @Override
-    public Stream<Node> values() {
-        return items.values();
-    }
-
-    @Override
-    public int size() {
-        return items.size();
-    }
-
-    @Override
-    public Node get(String key) {
-        return items.get(key);
+final class NodeStore extends TrimmedStore<Node> {
+    NodeStore() {
+        super(NodeStore::trimmed);
     }
 
     static Node trimmed(Node node) {

@@ -52,17 +52,9 @@ class NodePoolsIT {
                 () -> c.kubectl("-n", ns, "get", "sa", "default").code() == 0);
     }
 
+    /** A pool in the nodes' pod network with this node rule under its spec ("" for none). */
     static String pool(String name, String ips, String nodeRule) {
-        return """
-                apiVersion: spiderpool.spidernet.io/v2beta1
-                kind: SpiderIPPool
-                metadata:
-                  name: %s
-                spec:
-                  subnet: 10.244.0.0/16
-                  ips:
-                  - %s
-                %s""".formatted(name, ips, nodeRule.indent(2));
+        return Yaml.pool(name, "10.244.0.0/16", ips) + nodeRule.indent(2);
     }
 
     static String affinity(String key, String operator) {
