@@ -226,7 +226,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             }
             List<NodeTerm> nodeTerms = scope.isOpen() ? NodePlacement.required(own.requiredTerms(), slots.stream()
                     .flatMap(s -> PoolFactsMapper.facts(s.poolObject()).stream()).toList()) : null;
-            return new Reserved(id, reservations.annotation(id, eventTarget, requests, slots).toString(), nodeTerms,
+            return new Reserved(id, PodReservations.annotation(id, eventTarget, requests, slots).toJson(), nodeTerms,
                     List.of());
         } catch (SelectionDenied e) {
             throw deny(eventTarget, new ReservationDenied("BadNetwork".equals(e.reason()) ? 422 : 403, e.reason(),

@@ -6,7 +6,7 @@ import dev.spinneret.autopool.PodTemplates;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.ip.IpFamily;
-import dev.spinneret.ledger.PoolLedgerWriter;
+import dev.spinneret.ledger.PoolCounts;
 import dev.spinneret.pool.Owner;
 import dev.spinneret.reservation.PodPinning;
 import dev.spinneret.reservation.PoolFactsMapper;
@@ -43,7 +43,7 @@ public class NodePoolCapacityWarnings {
     @Inject
     ClusterCache cache;
     @Inject
-    PoolLedgerWriter writer;
+    PoolCounts counts;
     @Inject
     Events events;
     @Inject
@@ -84,7 +84,7 @@ public class NodePoolCapacityWarnings {
         cache.pools().forEach(p -> PoolFactsMapper.facts(p).ifPresent(f -> pools.put(f.name(), f)));
         String ns = obj.at("/metadata/namespace").asText(req.namespace());
         PodFacts pod = podFacts(ns, PodTemplates.template(req.kind(), obj));
-        ToLongFunction<String> free = name -> cache.pool(name).map(writer::free).orElse(0L);
+        ToLongFunction<String> free = name -> cache.pool(name).map(counts::free).orElse(0L);
         List<String> warnings = new ArrayList<>();
         for (InterfaceRequest r : requests) {
             for (IpFamily f : List.of(IpFamily.V4, IpFamily.V6)) {

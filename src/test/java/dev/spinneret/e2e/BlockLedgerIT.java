@@ -45,8 +45,7 @@ class BlockLedgerIT {
     @BeforeAll
     static void up() {
         cluster = RealCluster.get();
-        cluster.kubectl("create", "namespace", NS).ok();
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", NS).code() == 0);
+        TestNamespace.create(cluster, NS);
     }
 
     @AfterAll

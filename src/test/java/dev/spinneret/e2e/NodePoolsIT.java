@@ -46,12 +46,6 @@ class NodePoolsIT {
         }
     }
 
-    static void namespace(String ns) {
-        c.kubectl("create", "namespace", ns).ok();
-        NodeCluster.await("ServiceAccount " + ns + "/default", Duration.ofSeconds(60),
-                () -> c.kubectl("-n", ns, "get", "sa", "default").code() == 0);
-    }
-
     /** A pool in the nodes' pod network with this node rule under its spec ("" for none). */
     static String pool(String name, String ips, String nodeRule) {
         return Yaml.pool(name, "10.244.0.0/16", ips) + nodeRule.indent(2);
@@ -82,7 +76,7 @@ class NodePoolsIT {
     @Test
     @Order(1)
     void spiderpoolsNodeAffinityDeployExampleRunsOnePodPerNodeWithItsPoolsAddress() {
-        namespace("np-example");
+        TestNamespace.create(c, "np-example");
         // docs/usage/ippool-affinity-node.md: two pools of one address, one for the master, one for the others
         c.kubectlApply(pool("master-ipv4-ippool", "10.244.141.40", affinity(MASTER, "Exists"))).ok();
         c.kubectlApply(pool("worker-ipv4-ippool", "10.244.142.40", affinity(MASTER, "DoesNotExist"))).ok();
@@ -175,7 +169,7 @@ class NodePoolsIT {
     @Test
     @Order(2)
     void aTenantsOwnPlacementContradictingThePoolIsRefusedAtCreate() {
-        namespace("np-tenant");
+        TestNamespace.create(c, "np-tenant");
         c.kubectlApply(pool("np-rack-a", "10.244.143.1-10.244.143.4", "nodeAffinity:\n  matchLabels: {rack: a}"))
                 .ok();
         RealCluster.Result r = c.kubectl("-n", "np-tenant", "run", "elsewhere", "--image=localhost/spinneret/busybox:dev",
@@ -217,7 +211,7 @@ class NodePoolsIT {
     @Test
     @Order(3)
     void theAddedAffinityCannotBeEditedAwayAndAPoolMovedAfterAdmissionIsRefusedByThePlugin() {
-        namespace("np-edit");
+        TestNamespace.create(c, "np-edit");
         c.kubectlApply(pool("np-moving", "10.244.144.1-10.244.144.4", "nodeAffinity:\n  matchLabels: {rack: a}"))
                 .ok();
         c.kubectlApply(gated("np-edit", "held", "np-moving")).ok();
@@ -252,7 +246,7 @@ class NodePoolsIT {
     @Test
     @Order(4)
     void aStatefulSetPodKeepsItsAddressAndItsRackAcrossRecreation() {
-        namespace("np-sts");
+        TestNamespace.create(c, "np-sts");
         c.kubectlApply(pool("np-sts-a", "10.244.145.1-10.244.145.2", "nodeAffinity:\n  matchLabels: {rack: a}"))
                 .ok();
         c.kubectlApply(pool("np-sts-b", "10.244.146.1-10.244.146.2", "nodeName: [node-b]")).ok();

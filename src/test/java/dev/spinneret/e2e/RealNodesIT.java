@@ -38,56 +38,28 @@ class RealNodesIT {
         c.kubectlApply(Yaml.subnet("nodes-subnet", "10.244.0.0/16", "10.244.100.0-10.244.200.1")).ok();
     }
 
-    static void namespace(String ns) {
-        c.kubectl("create", "namespace", ns).ok();
-        NodeCluster.await("ServiceAccount " + ns + "/default", Duration.ofSeconds(60),
-                () -> c.kubectl("-n", ns, "get", "sa", "default").code() == 0);
-    }
-
     /** A namespace and a pool of the same name in the nodes' subnet (10.244.0.0/16) with these addresses. */
     static void namespaceWithPool(String name, String ips) {
-        namespace(name);
-        c.kubectlApply(Yaml.pool(name, "10.244.0.0/16", ips)).ok();
+        TestNamespace.createWithPool(c, name, name, "10.244.0.0/16", ips);
     }
 
     /** A busybox workload (httpd on :80), spread over both nodes, with these pod-template annotations. */
     static String workload(String kind, String ns, String name, int replicas, String... annotations) {
-        StringBuilder a = new StringBuilder();
-        for (String line : annotations) {
-            a.append("        ").append(line).append('\n');
-        }
-        return """
-                apiVersion: apps/v1
-                kind: %s
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  replicas: %d
-                %s  selector:
+        return new Yaml.Workload(kind, ns, name, replicas).annotations(annotations).orderedReady().podSpec("""
+                terminationGracePeriodSeconds: 1
+                topologySpreadConstraints:
+                - maxSkew: 1
+                  topologyKey: kubernetes.io/hostname
+                  whenUnsatisfiable: ScheduleAnyway
+                  labelSelector:
                     matchLabels:
                       app: %s
-                  template:
-                    metadata:
-                      labels:
-                        app: %s
-                      annotations:
-                %s    spec:
-                      terminationGracePeriodSeconds: 1
-                      topologySpreadConstraints:
-                      - maxSkew: 1
-                        topologyKey: kubernetes.io/hostname
-                        whenUnsatisfiable: ScheduleAnyway
-                        labelSelector:
-                          matchLabels:
-                            app: %s
-                      containers:
-                      - name: app
-                        image: localhost/spinneret/busybox:dev
-                        imagePullPolicy: Never
-                        command: ["httpd", "-f", "-p", "80"]
-                """.formatted(kind, name, ns, replicas,
-                kind.equals("StatefulSet") ? "  serviceName: " + name + "\n" : "", name, name, a, name);
+                containers:
+                - name: app
+                  image: localhost/spinneret/busybox:dev
+                  imagePullPolicy: Never
+                  command: ["httpd", "-f", "-p", "80"]
+                """.formatted(name)).yaml();
     }
 
     static List<Pod> running(String ns, String app) {
@@ -126,7 +98,7 @@ class RealNodesIT {
     @Test
     @Order(1)
     void deploymentWithAnAutomaticPoolRunsOnBothNodesAndPodsReachEachOther() {
-        namespace("nodes-dep");
+        TestNamespace.create(c, "nodes-dep");
         c.kubectlApply(workload("Deployment", "nodes-dep", "web", 2, "ipam.spidernet.io/ippool-ip-number: \"+2\"",
                 "ipam.spidernet.io/subnet: '{\"interface\":\"eth0\",\"ipv4\":[\"nodes-subnet\"]}'")).ok();
         List<Pod> pods = awaitRunning("nodes-dep", "web", 2);
@@ -317,7 +289,7 @@ class RealNodesIT {
     @Test
     @Order(7)
     void kubeSystemPodsAndAPodCreatedDuringAnOutageRunWithPoolAddresses() {
-        String dns = workload("Deployment", "kube-system", "dns-like", 2).replace("      annotations:\n", "");
+        String dns = workload("Deployment", "kube-system", "dns-like", 2);
         c.kubectlApply(dns).ok();
         List<Pod> pods = awaitRunning("kube-system", "dns-like", 2);
         for (Pod p : pods) {
@@ -331,8 +303,7 @@ class RealNodesIT {
                 .inNamespace(NodeCluster.NS).withLabel("app.kubernetes.io/component", "controller").list().getItems()
                 .isEmpty());
         try {
-            c.kubectlApply(workload("Deployment", "kube-system", "during-outage", 1)
-                    .replace("      annotations:\n", "")).ok();
+            c.kubectlApply(workload("Deployment", "kube-system", "during-outage", 1)).ok();
             sleep(Duration.ofSeconds(15));
             List<Pod> waiting = c.pods("kube-system", "app=during-outage");
             assertEquals(1, waiting.size());

@@ -88,7 +88,7 @@ class SeedWalkthroughIT {
     @Test
     @Order(5)
     void deploymentPodsGetAddressesFromTheAnnotatedPool() {
-        cluster.kubectl("create", "namespace", "seed").ok();
+        TestNamespace.create(cluster, "seed");
         cluster.kubectlApply(Yaml.deployment("seed", "nginx-m", 2, "{\"ipv4\":[\"nginx-v4-ippool\"]}")).ok();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             List<Pod> pods = cluster.client().pods().inNamespace("seed").withLabel("app", "nginx-m").list().getItems();
