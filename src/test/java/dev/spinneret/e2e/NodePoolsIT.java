@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * affinity, so they run there. Pool addresses lie in the nodes' pod network (10.244.0.0/16) instead of the
  * example's 172.18.41.0/24 and 172.18.42.0/24, which node.sh's nodes do not route.
  */
+@Tag("nodes")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodePoolsIT {
     static final String MASTER = "node-role.kubernetes.io/master";

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Pods that really run: kubelet → containerd → bridge plugin → Spinneret's CNI plugin on two nodes, Spinneret itself
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * nodes-subnet (10.244.0.0/16, as in the seed), on node.sh's pod network.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("nodes")
 class RealNodesIT {
     /** Generous: on a shared 2-core CI machine every CNI ADD of the Java plugin starts a JVM. */
     static final Duration RUNNING = Duration.ofSeconds(300);

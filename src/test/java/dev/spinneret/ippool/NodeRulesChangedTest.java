@@ -9,8 +9,10 @@ import dev.spinneret.api.v2beta1.SpiderIPPoolStatus;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("pure")
 class NodeRulesChangedTest {
     static SpiderIPPool pool(String rack, List<String> nodeName, Long allocated) {
         SpiderIPPool p = new SpiderIPPool();

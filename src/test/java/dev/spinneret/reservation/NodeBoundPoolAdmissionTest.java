@@ -28,6 +28,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * nothing. Nodes np-a (rack=a, and the master role label of Spiderpool's example), np-b (rack=b), np-c (rack=c,
  * tainted).
  */
+@Tag("webhook")
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class NodeBoundPoolAdmissionTest {

@@ -12,12 +12,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Which node-bound pools may serve a pod, and in which order, when the scheduler places the pod later (issue #25):
  * one table, four racks (a, b, a cordoned c, a tainted d).
  */
+@Tag("pure")
 class NodeBoundPoolsTest {
     static final List<NodeFacts> NODES = List.of(
             new NodeFacts("node-a", Map.of("rack", "a"), List.of(), false),

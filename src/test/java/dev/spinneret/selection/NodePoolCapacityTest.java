@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@Tag("pure")
 class NodePoolCapacityTest {
     @ParameterizedTest(name = "maxSurge {0} of {1} replicas = {2}")
     @CsvSource(nullValues = "null", value = { "null, 2, 1", "null, 8, 2", "25%, 3, 1", "50%, 3, 2", "0, 5, 0",
