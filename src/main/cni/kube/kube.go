@@ -251,9 +251,63 @@ type Block struct {
 // the pool's ledger lives in SpinneretIPBlocks.
 type Pool struct {
 	Metadata ObjectMeta `json:"metadata"`
-	Status   struct {
+	Spec     struct {
+		// NodeName and NodeAffinity restrict the nodes the pool's addresses work on (nodeName wins when set).
+		NodeName     []string       `json:"nodeName,omitempty"`
+		NodeAffinity *LabelSelector `json:"nodeAffinity,omitempty"`
+	} `json:"spec"`
+	Status struct {
 		AllocatedIPs string `json:"allocatedIPs"`
 	} `json:"status"`
+}
+
+// LabelSelector is a Kubernetes label selector: matchLabels and matchExpressions, all ANDed.
+type LabelSelector struct {
+	MatchLabels      map[string]string `json:"matchLabels,omitempty"`
+	MatchExpressions []struct {
+		Key      string   `json:"key"`
+		Operator string   `json:"operator"`
+		Values   []string `json:"values,omitempty"`
+	} `json:"matchExpressions,omitempty"`
+}
+
+// Matches reports whether labels satisfy the selector; an operator other than In, NotIn, Exists and DoesNotExist
+// is an error (the caller refuses rather than guess).
+func (s *LabelSelector) Matches(labels map[string]string) (bool, error) {
+	for k, v := range s.MatchLabels {
+		if have, ok := labels[k]; !ok || have != v {
+			return false, nil
+		}
+	}
+	for _, e := range s.MatchExpressions {
+		have, ok := labels[e.Key]
+		in := false
+		for _, v := range e.Values {
+			in = in || (ok && have == v)
+		}
+		var m bool
+		switch e.Operator {
+		case "In":
+			m = in
+		case "NotIn":
+			m = !in
+		case "Exists":
+			m = ok
+		case "DoesNotExist":
+			m = !ok
+		default:
+			return false, fmt.Errorf("unknown label selector operator %q", e.Operator)
+		}
+		if !m {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Node is the part of a Node the plugin reads: its labels (a pool's nodeAffinity is matched against them).
+type Node struct {
+	Metadata ObjectMeta `json:"metadata"`
 }
 
 // get reads one object at path; nil when it does not exist.
@@ -282,6 +336,11 @@ func (c *Client) GetBlock(ctx context.Context, name string) (*Block, error) {
 // GetPool reads a SpiderIPPool; nil when it does not exist.
 func (c *Client) GetPool(ctx context.Context, name string) (*Pool, error) {
 	return get[Pool](ctx, c, PoolPath(name))
+}
+
+// GetNode reads a Node; nil when it does not exist.
+func (c *Client) GetNode(ctx context.Context, name string) (*Node, error) {
+	return get[Node](ctx, c, "/api/v1/nodes/"+name)
 }
 
 func podPath(ns, name string) string { return "/api/v1/namespaces/" + ns + "/pods/" + name }

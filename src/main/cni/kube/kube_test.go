@@ -3,6 +3,7 @@ package kube_test
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -210,5 +211,31 @@ func mustWrite(t *testing.T, p string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestLabelSelectorMatchesAsKubernetes(t *testing.T) {
+	labels := map[string]string{"rack": "a", "role": ""}
+	for _, tc := range []struct {
+		sel  string
+		want bool
+	}{
+		{`{}`, true},
+		{`{"matchLabels":{"rack":"a"}}`, true},
+		{`{"matchLabels":{"rack":"b"}}`, false},
+		{`{"matchExpressions":[{"key":"rack","operator":"In","values":["b","a"]}]}`, true},
+		{`{"matchExpressions":[{"key":"rack","operator":"NotIn","values":["a"]}]}`, false},
+		{`{"matchExpressions":[{"key":"zone","operator":"NotIn","values":["a"]}]}`, true},
+		{`{"matchExpressions":[{"key":"role","operator":"Exists"}]}`, true},
+		{`{"matchExpressions":[{"key":"role","operator":"DoesNotExist"}]}`, false},
+		{`{"matchLabels":{"rack":"a"},"matchExpressions":[{"key":"zone","operator":"Exists"}]}`, false},
+	} {
+		var s kube.LabelSelector
+		if err := json.Unmarshal([]byte(tc.sel), &s); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Matches(labels); err != nil || got != tc.want {
+			t.Errorf("%s: got %v %v, want %v", tc.sel, got, err, tc.want)
+		}
 	}
 }

@@ -1,9 +1,10 @@
 // Package plugin carries out the IPAM commands. ADD reads the reservation that the admission webhook wrote on the
 // pod, confirms every address of the interface in the pool's ledger (the SpinneretIPBlock holding it must give it to
-// the annotation's reservation id, recorded for this pod), records it on the SpiderEndpoint and returns it: one GET
-// of the pod, one GET of a block per address family (plus a GET of the pool for an annotation written before pool
-// UIDs were recorded in it) and one server-side apply of the endpoint. It never allocates and never writes a ledger.
-// DEL releases nothing. Only the Kubernetes API server is contacted, never the Spinneret service.
+// the annotation's reservation id, recorded for this pod) and that the pool serves the node the pod runs on
+// (its nodeName/nodeAffinity), records it on the SpiderEndpoint and returns it: one GET of the pod, one GET of the
+// pool and one of a block per address family (plus one GET of the node when a pool has a nodeAffinity) and one
+// server-side apply of the endpoint. It never allocates and never writes a ledger. DEL releases nothing. Only the
+// Kubernetes API server is contacted, never the Spinneret service.
 package plugin
 
 import (
@@ -42,10 +43,11 @@ const (
 	ErrAPI                = 105
 	ErrBadReservation     = reservation.ErrBadReservation
 	ErrCheckMismatch      = 107
+	ErrWrongNode          = 108
 )
 
-// Store is the cluster as the commands see it: the pod, its SpiderEndpoint (read and written) and the ledger
-// (blocks, and a pool for an annotation without pool UIDs). *kube.Client, on the API server, is the one the plugin
+// Store is the cluster as the commands see it: the pod, its SpiderEndpoint (read and written), the ledger
+// (blocks, and the pool of each address) and the pod's node (for a pool with a nodeAffinity). *kube.Client, on the API server, is the one the plugin
 // runs with; tests may put an in-memory one behind Plugin.Open. Nil results mean "does not exist".
 type Store interface {
 	GetPod(ctx context.Context, ns, name string) (*kube.Pod, error)
@@ -56,6 +58,8 @@ type Store interface {
 	MergePatchEndpoint(ctx context.Context, ns, name, subresource string, patch any) (*kube.Endpoint, error)
 	GetBlock(ctx context.Context, name string) (*kube.Block, error)
 	GetPool(ctx context.Context, name string) (*kube.Pool, error)
+	// GetNode reads the pod's node, for a pool with a nodeAffinity.
+	GetNode(ctx context.Context, name string) (*kube.Node, error)
 }
 
 // Plugin holds what one call needs besides its arguments.
@@ -192,14 +196,16 @@ func holderOf(b *kube.Block, id string) string {
 	return "no pod recorded"
 }
 
-// verify confirms each address of the interface in its pool's ledger: the SpinneretIPBlock holding it (named by
-// the pool's UID, from the annotation's poolUIDs or, for an older annotation, a GET of the pool) must exist, belong
-// to the pool, give the address to the annotation's id, and record that id for this pod. It returns the number of
-// API reads. It writes nothing.
+// verify confirms each address of the interface in its pool's ledger: the pool must exist with the UID the
+// annotation's poolUIDs names (an older annotation has none: the pool's own is used); the SpinneretIPBlock holding
+// the address (named by that UID) must exist, belong to the pool, give the address to the annotation's id, and
+// record that id for this pod; and the pool must serve the pod's node (servesNode). It returns the number of API
+// reads. It writes nothing.
 func (p *Plugin) verify(ctx context.Context, c Store, pod config.Pod, h *held) (int, *types.Error) {
 	who := pod.Namespace + "/" + pod.Name
 	id := h.res.ID
 	gets := 0
+	var node *kube.Node
 	for _, f := range []struct{ cidr, pool string }{{h.nic.IPv4, h.nic.IPv4Pool}, {h.nic.IPv6, h.nic.IPv6Pool}} {
 		if f.cidr == "" {
 			continue
@@ -209,18 +215,22 @@ func (p *Plugin) verify(ctx context.Context, c Store, pod config.Pod, h *held) (
 			return gets, types.NewError(ErrBadReservation, "reservation annotation "+reservation.Annotation+": '"+f.cidr+"' is not an address in CIDR notation", "")
 		}
 		a, pool := pfx.Addr(), f.pool
+		// the pool: its UID names the blocks (an annotation written before poolUIDs has none), and its node rules
+		// say whether the address works on this node
+		gets++
+		pl, err := c.GetPool(ctx, pool)
+		if err != nil {
+			return gets, APIError(err, "reading SpiderIPPool "+pool)
+		}
+		if pl == nil {
+			return gets, forged(who, a, pool, "SpiderIPPool "+pool+" does not exist")
+		}
 		uid, known := h.res.PoolUIDs[pool]
-		var legacy *kube.Pool
 		if !known {
-			// an annotation written before poolUIDs: the pool's UID from the pool itself
-			gets++
-			if legacy, err = c.GetPool(ctx, pool); err != nil {
-				return gets, APIError(err, "reading SpiderIPPool "+pool)
-			}
-			if legacy == nil {
-				return gets, forged(who, a, pool, "SpiderIPPool "+pool+" does not exist")
-			}
-			uid = legacy.Metadata.UID
+			uid = pl.Metadata.UID
+		} else if uid != pl.Metadata.UID {
+			return gets, forged(who, a, pool, fmt.Sprintf("SpiderIPPool %s has UID %s, not the reserved pool's UID %s (it was deleted and created again)",
+				pool, pl.Metadata.UID, uid))
 		}
 		name := ledger.BlockName(uid, a)
 		gets++
@@ -229,7 +239,7 @@ func (p *Plugin) verify(ctx context.Context, c Store, pod config.Pod, h *held) (
 			return gets, APIError(err, "reading SpinneretIPBlock "+name)
 		}
 		if b == nil {
-			if legacy != nil && legacy.Status.AllocatedIPs != ledger.Marker {
+			if !known && pl.Status.AllocatedIPs != ledger.Marker {
 				return gets, types.NewError(types.ErrTryAgainLater, fmt.Sprintf("address %s: the ledger of SpiderIPPool %s is not kept in SpinneretIPBlocks yet, so the reservation cannot be confirmed",
 					a, pool), "the Spinneret service moves the ledger into blocks; try again later")
 			}
@@ -258,6 +268,54 @@ func (p *Plugin) verify(ctx context.Context, c Store, pod config.Pod, h *held) (
 		default:
 			return gets, forged(who, a, pool, fmt.Sprintf("the ledger gives it to reservation %s of pod %s", id, rec))
 		}
+		n, e := p.servesNode(ctx, c, h, a, pool, pl, &node)
+		gets += n
+		if e != nil {
+			return gets, e
+		}
+	}
+	return gets, nil
+}
+
+// servesNode refuses an address whose pool does not serve the node the pod runs on (spec.nodeName; a pool's
+// nodeName, or else its nodeAffinity against the node's labels, read once per call into *node). It returns the
+// number of API reads.
+func (p *Plugin) servesNode(ctx context.Context, c Store, h *held, a netip.Addr, pool string, pl *kube.Pool, node **kube.Node) (int, *types.Error) {
+	name := p.nodeName(h.pod)
+	hint := "the pod was placed on a node its pool does not serve (the pool's nodeName/nodeAffinity changed after the pod was admitted, or its placement was forced); delete the pod: its replacement gets an address from a pool of the node it lands on"
+	if len(pl.Spec.NodeName) > 0 {
+		for _, n := range pl.Spec.NodeName {
+			if n == name {
+				return 0, nil
+			}
+		}
+		return 0, types.NewError(ErrWrongNode, fmt.Sprintf("address %s of SpiderIPPool %s is not usable on node %s: the pool serves only nodes %v (spec.nodeName)",
+			a, pool, name, pl.Spec.NodeName), hint)
+	}
+	if pl.Spec.NodeAffinity == nil {
+		return 0, nil
+	}
+	gets := 0
+	if *node == nil {
+		gets++
+		n, err := c.GetNode(ctx, name)
+		if err != nil {
+			return gets, APIError(err, "reading node "+name+" (SpiderIPPool "+pool+" has a nodeAffinity)")
+		}
+		if n == nil {
+			return gets, types.NewError(ErrWrongNode, fmt.Sprintf("address %s of SpiderIPPool %s: node %s does not exist, so the pool's nodeAffinity cannot be checked",
+				a, pool, name), "")
+		}
+		*node = n
+	}
+	ok, err := pl.Spec.NodeAffinity.Matches((*node).Metadata.Labels)
+	if err != nil {
+		return gets, types.NewError(ErrWrongNode, fmt.Sprintf("address %s: spec.nodeAffinity of SpiderIPPool %s cannot be evaluated: %v", a, pool, err), "")
+	}
+	if !ok {
+		sel, _ := json.Marshal(pl.Spec.NodeAffinity)
+		return gets, types.NewError(ErrWrongNode, fmt.Sprintf("address %s of SpiderIPPool %s is not usable on node %s: the node's labels do not match the pool's spec.nodeAffinity %s",
+			a, pool, name, sel), hint)
 	}
 	return gets, nil
 }
@@ -300,7 +358,7 @@ func (p *Plugin) Add(ctx context.Context, args *skel.CmdArgs, conf *config.Conf)
 		return nil, e
 	}
 	if p.Log.DebugEnabled() {
-		p.Log.Debugf("timing ms: client %d, pod (connect+TLS+GET) %d, ledger (%d GET) %d, endpoint apply %d",
+		p.Log.Debugf("timing ms: client %d, pod (connect+TLS+GET) %d, ledger (%d GET: pools, blocks, node) %d, endpoint apply %d",
 			t1.Sub(t0).Milliseconds(), t2.Sub(t1).Milliseconds(), gets, t3.Sub(t2).Milliseconds(), time.Since(t3).Milliseconds())
 	}
 	p.Log.Infof("ADD ok: reservation %s %s %s", h.res.ID, args.IfName, describe(h.nic))

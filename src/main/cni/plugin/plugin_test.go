@@ -152,7 +152,7 @@ const (
 	endpointW = "PATCH /apis/spiderpool.spidernet.io/v2beta1/namespaces/default/spiderendpoints/nginx-m-0"
 )
 
-func TestAddConfirmsInTheLedgerWithOneGETPerFamily(t *testing.T) {
+func TestAddConfirmsInTheLedgerWithAPoolAndABlockGETPerFamily(t *testing.T) {
 	e := setup(t, "")
 	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	res, err := e.p.Add(ctx(t), args("eth0", ""), e.conf)
@@ -163,30 +163,30 @@ func TestAddConfirmsInTheLedgerWithOneGETPerFamily(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	seen := e.s.Seen()
-	// dual stack: the pod, the block of each family, the endpoint
-	want := []string{podGET, blockGET + blockV4, blockGET + blockV6, endpointW}
+	// dual stack: the pod, the pool and the block of each family, the endpoint
+	want := []string{podGET, poolGET + "nginx-v4-ippool", blockGET + blockV4, poolGET + "v6-pool", blockGET + blockV6, endpointW}
 	if got := paths(seen); !reflect.DeepEqual(got, want) {
 		t.Fatalf("API calls\n%v\nwant\n%v", got, want)
 	}
-	if seen[3].ContentType != "application/apply-patch+yaml" || !strings.Contains(seen[3].Query, "fieldManager=spinneret-cni") {
-		t.Fatalf("apply: %+v", seen[3])
+	if seen[5].ContentType != "application/apply-patch+yaml" || !strings.Contains(seen[5].Query, "fieldManager=spinneret-cni") {
+		t.Fatalf("apply: %+v", seen[5])
 	}
 	// the applied object is the shared contract's SpiderEndpoint, which the Java tests read
 	fixture, _ := os.ReadFile(contractDir + "spiderendpoint-applied.json")
 	var want2, got map[string]any
 	_ = json.Unmarshal(fixture, &want2)
 	delete(want2, "about")
-	_ = json.Unmarshal(seen[3].Body, &got)
+	_ = json.Unmarshal(seen[5].Body, &got)
 	if !reflect.DeepEqual(got, want2) {
-		t.Fatalf("applied\n%s\nwant the fixture\n%s", seen[3].Body, fixture)
+		t.Fatalf("applied\n%s\nwant the fixture\n%s", seen[5].Body, fixture)
 	}
 	// Multus' second interface is served from its own entry; single stack: one ledger GET
 	res, err = e.p.Add(ctx(t), args("net1", ""), e.conf)
 	if err != nil || len(res.IPs) != 1 || res.IPs[0].Address.String() != "172.18.40.7/24" || len(res.Routes) != 0 {
 		t.Fatalf("net1: %+v %v", res, err)
 	}
-	want = []string{podGET, blockGET + blockM, endpointW}
-	if got := paths(e.s.Seen()[4:]); !reflect.DeepEqual(got, want) {
+	want = []string{podGET, poolGET + "macvlan-ens224", blockGET + blockM, endpointW}
+	if got := paths(e.s.Seen()[6:]); !reflect.DeepEqual(got, want) {
 		t.Fatalf("net1 API calls\n%v\nwant\n%v", got, want)
 	}
 }
@@ -246,8 +246,8 @@ func TestAddWithAnOldCRDThatHasAStatusSubresource(t *testing.T) {
 	if cur["containerID"] != containerID {
 		t.Fatalf("status not written through /status: %v", cur)
 	}
-	if n := len(e.s.Seen()); n != 5 {
-		t.Fatalf("want GET pod, 2 GET block, apply, status apply, got %d calls", n)
+	if n := len(e.s.Seen()); n != 7 {
+		t.Fatalf("want GET pod, 2 GET pool, 2 GET block, apply, status apply, got %d calls", n)
 	}
 }
 
@@ -306,7 +306,24 @@ func TestAddErrors(t *testing.T) {
 		{name: "block missing", server: func(s *apitest.Server) { delete(s.Blocks, blockV6) }, code: ErrReservationNotHeld,
 			msg: "address fd00::a (pool v6-pool) is not held by pod default/nginx-m-0: the ledger has no entry for it (no SpinneretIPBlock uid-v6-fd000000000000000000000000000000)"},
 		{name: "made-up pool UID", annotation: strings.Replace(good, `"uid-v4"`, `"uid-mine"`, 1), code: ErrReservationNotHeld,
-			msg: "no SpinneretIPBlock uid-mine-0af47800"},
+			msg: "SpiderIPPool nginx-v4-ippool has UID uid-v4, not the reserved pool's UID uid-mine"},
+		{name: "pool gone", server: func(s *apitest.Server) { delete(s.Pools, "v6-pool") }, code: ErrReservationNotHeld,
+			msg: "address fd00::a (pool v6-pool) is not held by pod default/nginx-m-0: SpiderIPPool v6-pool does not exist"},
+		{name: "pool's nodeName does not list the pod's node", server: func(s *apitest.Server) {
+			s.Pools["v6-pool"]["spec"] = map[string]any{"nodeName": []any{"worker-2", "worker-3"}}
+		}, code: ErrWrongNode, msg: "address fd00::a of SpiderIPPool v6-pool is not usable on node worker-1: the pool serves only nodes [worker-2 worker-3] (spec.nodeName)"},
+		{name: "pool's nodeAffinity does not match the node's labels", server: func(s *apitest.Server) {
+			s.Pools["nginx-v4-ippool"]["spec"] = map[string]any{"nodeAffinity": map[string]any{"matchLabels": map[string]any{"rack": "b"}}}
+			s.Nodes["worker-1"] = map[string]any{"metadata": map[string]any{"name": "worker-1", "labels": map[string]any{"rack": "a"}}}
+		}, code: ErrWrongNode, msg: `address 10.244.120.10 of SpiderIPPool nginx-v4-ippool is not usable on node worker-1: the node's labels do not match the pool's spec.nodeAffinity {"matchLabels":{"rack":"b"}}`},
+		{name: "nodeAffinity and the node is gone", server: func(s *apitest.Server) {
+			s.Pools["nginx-v4-ippool"]["spec"] = map[string]any{"nodeAffinity": map[string]any{"matchLabels": map[string]any{"rack": "b"}}}
+		}, code: ErrWrongNode, msg: "node worker-1 does not exist"},
+		{name: "nodeAffinity with an operator Kubernetes does not have", server: func(s *apitest.Server) {
+			s.Pools["nginx-v4-ippool"]["spec"] = map[string]any{"nodeAffinity": map[string]any{"matchExpressions": []any{
+				map[string]any{"key": "rack", "operator": "Gt", "values": []any{"1"}}}}}
+			s.Nodes["worker-1"] = map[string]any{"metadata": map[string]any{"name": "worker-1", "labels": map[string]any{"rack": "2"}}}
+		}, code: ErrWrongNode, msg: `unknown label selector operator "Gt"`},
 		{name: "block of another pool", server: func(s *apitest.Server) {
 			editSpec(s, blockV4, func(spec map[string]any) { spec["pool"] = "other-pool" })
 		}, code: ErrReservationNotHeld, msg: "SpinneretIPBlock uid-v4-0af47800 belongs to pool other-pool (UID uid-v4), not to pool nginx-v4-ippool (UID uid-v4)"},
@@ -456,9 +473,9 @@ func TestCheck(t *testing.T) {
 			t.Fatalf("prevResult %v: %v", bad, err)
 		}
 	}
-	// each CHECK reads the pod and the block of each family, and writes nothing
+	// each CHECK reads the pod and the pool and block of each family, and writes nothing
 	seen := paths(e.s.Seen())
-	if len(seen) != 15 || seen[0] != podGET || seen[1] != blockGET+blockV4 || seen[2] != blockGET+blockV6 {
+	if len(seen) != 25 || seen[0] != podGET || seen[2] != blockGET+blockV4 || seen[4] != blockGET+blockV6 {
 		t.Fatalf("CHECK must read the pod and the ledger: %v", seen)
 	}
 	for _, r := range e.s.Seen() {
@@ -596,7 +613,7 @@ func TestAddWhenTheEndpointWriteAfterSuccessfulReadsFails(t *testing.T) {
 		if res != nil || err == nil || err.Code != tc.code || !strings.Contains(err.Msg, want) {
 			t.Fatalf("%d: result %v, error %v; want code %d %q", tc.status, res, err, tc.code, want)
 		}
-		if got := paths(e.s.Seen()); !reflect.DeepEqual(got, []string{podGET, blockGET + blockV4, blockGET + blockV6, endpointW}) {
+		if got := paths(e.s.Seen()); !reflect.DeepEqual(got, []string{podGET, poolGET + "nginx-v4-ippool", blockGET + blockV4, poolGET + "v6-pool", blockGET + blockV6, endpointW}) {
 			t.Fatalf("%d: API calls %v", tc.status, got)
 		}
 		// the failure was that one call: the runtime's retry succeeds
@@ -616,5 +633,44 @@ func TestDelWithAnOldCRDThatHasAStatusSubresource(t *testing.T) {
 	e.p.Del(ctx(t), args("eth0", ""), e.conf)
 	if c := e.s.Endpoint("default", "nginx-m-0")["status"].(map[string]any)["current"].(map[string]any)["containerID"]; c != "" {
 		t.Fatalf("containerID %v", c)
+	}
+}
+
+// A pool tied to nodes serves the pod on one of them: nodeName listing the pod's node, or a nodeAffinity its labels
+// match (the node is read once for both families).
+func TestAddOnANodeThePoolsServe(t *testing.T) {
+	e := setup(t, "")
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
+	e.s.AddNode("worker-1", map[string]string{"rack": "a"})
+	e.s.PoolSpec("nginx-v4-ippool", map[string]any{"nodeAffinity": map[string]any{"matchExpressions": []any{
+		map[string]any{"key": "rack", "operator": "In", "values": []any{"a", "b"}}}}})
+	e.s.PoolSpec("v6-pool", map[string]any{"nodeAffinity": map[string]any{"matchLabels": map[string]any{"rack": "a"}},
+		"nodeName": nil})
+	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{podGET, poolGET + "nginx-v4-ippool", blockGET + blockV4, "GET /api/v1/nodes/worker-1",
+		poolGET + "v6-pool", blockGET + blockV6, endpointW}
+	if got := paths(e.s.Seen()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("API calls\n%v\nwant\n%v", got, want)
+	}
+	// nodeName wins over nodeAffinity (as in Spiderpool): listed → served although the labels do not match
+	e.s.PoolSpec("v6-pool", map[string]any{"nodeName": []any{"worker-1"}, "nodeAffinity": map[string]any{
+		"matchLabels": map[string]any{"rack": "z"}}})
+	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
+		t.Fatal(err)
+	}
+	// the pool's rule changed after admission (the rack moved): refused, naming pool and node, nothing written
+	e.s.PoolSpec("v6-pool", map[string]any{"nodeAffinity": map[string]any{"matchLabels": map[string]any{"rack": "b"}}})
+	before := len(e.s.Seen())
+	_, err := e.p.Add(ctx(t), args("eth0", ""), e.conf)
+	if err == nil || err.Code != ErrWrongNode || !strings.Contains(err.Msg, "SpiderIPPool v6-pool is not usable on node worker-1") ||
+		!strings.Contains(err.Details, "delete the pod") {
+		t.Fatalf("got %v", err)
+	}
+	for _, r := range e.s.Seen()[before:] {
+		if r.Method != "GET" {
+			t.Fatalf("a refused ADD wrote: %s %s", r.Method, r.Path)
+		}
 	}
 }

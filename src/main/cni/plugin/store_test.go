@@ -23,6 +23,7 @@ type memStore struct {
 	endpoints map[string]*kube.Endpoint
 	blocks    map[string]*kube.Block
 	pools     map[string]*kube.Pool
+	nodes     map[string]*kube.Node
 	calls     []string
 	// fail maps an operation ("GetPod", "ApplyEndpoint", ...) to the error its calls return.
 	fail map[string]error
@@ -30,7 +31,7 @@ type memStore struct {
 
 func newMemStore() *memStore {
 	return &memStore{pods: map[string]*kube.Pod{}, endpoints: map[string]*kube.Endpoint{}, blocks: map[string]*kube.Block{},
-		pools: map[string]*kube.Pool{}, fail: map[string]error{}}
+		pools: map[string]*kube.Pool{}, nodes: map[string]*kube.Node{}, fail: map[string]error{}}
 }
 
 func (m *memStore) call(op, key string) error {
@@ -103,6 +104,13 @@ func (m *memStore) GetPool(_ context.Context, name string) (*kube.Pool, error) {
 	return clone(m.pools[name]), nil
 }
 
+func (m *memStore) GetNode(_ context.Context, name string) (*kube.Node, error) {
+	if err := m.call("GetNode", name); err != nil {
+		return nil, err
+	}
+	return clone(m.nodes[name]), nil
+}
+
 // single is a single-stack pod default/nginx-m-0 with reservation r1: 10.0.7.5 of pool p (UID u), recorded in
 // block u-0a000700 for this pod.
 func single() *memStore {
@@ -116,6 +124,7 @@ func single() *memStore {
 	b.Spec.AllocatedIPs = "10.0.7.4=r0,.5=r1"
 	b.Spec.Holders = map[string]string{"r0": "default/other", "r1": "default/nginx-m-0"}
 	m.blocks["u-0a000700"] = b
+	m.pools["p"] = &kube.Pool{Metadata: kube.ObjectMeta{Name: "p", UID: "u"}}
 	return m
 }
 
@@ -132,7 +141,7 @@ func TestAddAgainstAnInMemoryStore(t *testing.T) {
 	if err != nil || len(res.IPs) != 1 || res.IPs[0].Address.String() != "10.0.7.5/24" {
 		t.Fatalf("ADD: %v %v", res, err)
 	}
-	want := []string{"GetPod default/nginx-m-0", "GetBlock u-0a000700", "ApplyEndpoint default/nginx-m-0"}
+	want := []string{"GetPod default/nginx-m-0", "GetPool p", "GetBlock u-0a000700", "ApplyEndpoint default/nginx-m-0"}
 	if !reflect.DeepEqual(m.calls, want) {
 		t.Fatalf("calls %v, want %v", m.calls, want)
 	}

@@ -125,6 +125,7 @@ func TestAddCheckDelThroughTheBinary(t *testing.T) {
 	logFile := filepath.Join(dir, "logs", "cni.log")
 	s.AddPod("default", "p1", "u1", map[string]string{"ipam.spidernet.io/reservation-id": "r1"},
 		map[string]string{"ipam.spidernet.io/reserved-ips": `{"id":"r1","poolUIDs":{"p":"pu"},"interfaces":[{"interface":"eth0","ipv4":"10.1.0.7/24","ipv4Pool":"p","ipv4Gateway":"10.1.0.1"}]}`}, "n1")
+	s.AddPool("p", "pu", false)
 	s.PutBlock("pu-0a010000", map[string]any{"pool": "p", "poolUID": "pu", "ipVersion": 4, "firstIP": "10.1.0.0",
 		"allocatedIPs": "10.1.0.5=r0,.7=r1", "holders": map[string]any{"r0": "default/p0", "r1": "default/p1"}})
 	o := exe(t, cniEnv("ADD"), netconf("0.3.1", kc, logFile, ""))
@@ -164,7 +165,7 @@ func TestAddCheckDelThroughTheBinary(t *testing.T) {
 		t.Fatalf("STATUS: %+v", o)
 	}
 	log, _ := os.ReadFile(logFile)
-	for _, want := range []string{"ledger (1 GET)", "ADD ok: reservation r1 eth0 10.1.0.7/24 (p)", "CHECK ok", "DEL: cleared containerID", "pod default/absent not found"} {
+	for _, want := range []string{"ledger (2 GET: pools, blocks, node)", "ADD ok: reservation r1 eth0 10.1.0.7/24 (p)", "CHECK ok", "DEL: cleared containerID", "pod default/absent not found"} {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}

@@ -1,5 +1,5 @@
 // Package apitest is a test double of the kube-apiserver for the plugin's Go tests: a TLS server (certificates
-// made per test) that stores pods and SpiderEndpoints (and serves SpinneretIPBlocks and SpiderIPPools), answers server-side apply and merge patches with
+// made per test) that stores pods and SpiderEndpoints (and serves SpinneretIPBlocks, SpiderIPPools and Nodes), answers server-side apply and merge patches with
 // resourceVersion preconditions, and can behave like a CRD that still has a status subresource. Concurrency and
 // real apply semantics are tested against the real kube-apiserver in the Java ITs.
 package apitest
@@ -96,8 +96,10 @@ type Server struct {
 	Pods      map[string]map[string]any // "ns/name" → object
 	Endpoints map[string]map[string]any
 	// Blocks and Pools are the cluster-scoped SpinneretIPBlocks and SpiderIPPools by name (GET only).
-	Blocks   map[string]map[string]any
-	Pools    map[string]map[string]any
+	Blocks map[string]map[string]any
+	Pools  map[string]map[string]any
+	// Nodes are Nodes by name (GET only).
+	Nodes    map[string]map[string]any
 	Requests []Request
 	rv       int
 	// StatusSubresource makes the server behave like a SpiderEndpoint CRD with a status subresource: status in
@@ -152,7 +154,7 @@ func NewServer(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{CA: ca, Pods: map[string]map[string]any{}, Endpoints: map[string]map[string]any{},
-		Blocks: map[string]map[string]any{}, Pools: map[string]map[string]any{}}
+		Blocks: map[string]map[string]any{}, Pools: map[string]map[string]any{}, Nodes: map[string]map[string]any{}}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what some tests want
 	s.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
@@ -230,6 +232,22 @@ func (s *Server) AddPool(name, uid string, inline bool) {
 		"status":   map[string]any{"allocatedIPs": ledger}}
 }
 
+// AddNode stores a Node with these labels.
+func (s *Server) AddNode(name string, labels map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rv++
+	s.Nodes[name] = map[string]any{"apiVersion": "v1", "kind": "Node",
+		"metadata": map[string]any{"name": name, "labels": labels, "resourceVersion": fmt.Sprint(s.rv)}}
+}
+
+// PoolSpec sets a stored SpiderIPPool's spec (its node rules).
+func (s *Server) PoolSpec(name string, spec map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Pools[name]["spec"] = spec
+}
+
 // PutBlock stores a SpinneretIPBlock with this spec (pool, poolUID, ipVersion, firstIP, allocatedIPs, holders).
 func (s *Server) PutBlock(name string, spec map[string]any) {
 	s.mu.Lock()
@@ -277,7 +295,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
-			return
+			// the client gave up: answer nothing (returning would send an empty 200, which a client still
+			// reading takes for an answer)
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if token != "" && r.Header.Get("Authorization") != "Bearer "+token {
@@ -298,6 +318,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		status(w, 404, "NotFound", "pods \""+parts[5]+"\" not found")
+	case len(parts) == 4 && parts[0] == "api" && parts[2] == "nodes" && r.Method == http.MethodGet:
+		if n := s.Nodes[parts[3]]; n != nil {
+			writeJSON(w, 200, n)
+			return
+		}
+		status(w, 404, "NotFound", "nodes \""+parts[3]+"\" not found")
 	case len(parts) == 5 && parts[0] == "apis" && r.Method == http.MethodGet &&
 		(parts[1]+"/"+parts[2]+"/"+parts[3] == "ipam.spinneret.dev/v1alpha1/spinneretipblocks" ||
 			parts[1]+"/"+parts[2]+"/"+parts[3] == "spiderpool.spidernet.io/v2beta1/spiderippools"):

@@ -5,6 +5,7 @@ import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -27,7 +28,8 @@ import org.jboss.logging.Logger;
 /**
  * Informer caches the webhooks and the garbage collector read: pools (for selection, and for the ledger writer to
  * plan from once a pool's ledger is in blocks — a write that allocates is then checked against a fresh read of the
- * pool, an answer that writes nothing against a fresh read of its blocks), namespaces, pods that hold a reservation
+ * pool, an answer that writes nothing against a fresh read of its blocks), namespaces, nodes (trimmed to what
+ * pool placement reads, {@link NodeStore}), pods that hold a reservation
  * (label {@code ipam.spidernet.io/reservation-id}, indexed by it), SpiderEndpoints (indexed by reservation id) and
  * Multus' NetworkAttachmentDefinitions (read as untyped objects; the CRD may be absent). A pod that leaves the label
  * selection is reported as deleted: the garbage collector confirms with the API server before it releases anything.
@@ -46,6 +48,7 @@ public class ClusterCache {
 
     private volatile SharedIndexInformer<SpiderIPPool> pools;
     private volatile SharedIndexInformer<Namespace> namespaces;
+    private volatile SharedIndexInformer<Node> nodes;
     private volatile SharedIndexInformer<Pod> pods;
     /** The pod informer's own client: it decodes pods without spec, status and managedFields. */
     private volatile KubernetesClient podClient;
@@ -69,6 +72,10 @@ public class ClusterCache {
         namespaces = resilient(client.namespaces().runnableInformer(0));
         namespaces.addEventHandler(counted("namespaces"));
         namespaces.start();
+        nodes = resilient(client.nodes().runnableInformer(0));
+        nodes.itemStore(new NodeStore());
+        nodes.addEventHandler(counted("nodes"));
+        nodes.start();
         podClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
                 .withKubernetesSerialization(PodWatchSerialization.create()).build();
         pods = podInformer(podClient);
@@ -94,7 +101,7 @@ public class ClusterCache {
             return true;
         });
         networks.start();
-        LOG.info("informers started for SpiderIPPools, Namespaces, Pods, SpiderEndpoints and"
+        LOG.info("informers started for SpiderIPPools, Namespaces, Nodes, Pods, SpiderEndpoints and"
                 + " NetworkAttachmentDefinitions");
     }
 
@@ -190,7 +197,7 @@ public class ClusterCache {
     }
 
     public boolean synced() {
-        return pools != null && pools.hasSynced() && namespaces.hasSynced() && pods.hasSynced()
+        return pools != null && pools.hasSynced() && namespaces.hasSynced() && nodes.hasSynced() && pods.hasSynced()
                 && endpoints.hasSynced();
     }
 
@@ -209,6 +216,27 @@ public class ClusterCache {
     public Optional<SpiderIPPool> pool(String name) {
         return Optional.ofNullable(pools == null ? client.resources(SpiderIPPool.class).withName(name).get()
                 : pools.getStore().getByKey(name));
+    }
+
+    /**
+     * Every Node, trimmed to name, labels, taints and {@code spec.unschedulable} ({@link NodeStore}); listed from the
+     * API server until the informer has synced.
+     */
+    public List<Node> nodes() {
+        SharedIndexInformer<Node> inf = nodes;
+        if (inf != null && inf.hasSynced()) {
+            return inf.getStore().list();
+        }
+        return client.nodes().list().getItems().stream().map(NodeStore::trimmed).toList();
+    }
+
+    /** One Node, trimmed as in {@link #nodes()}, or empty. */
+    public Optional<Node> node(String name) {
+        SharedIndexInformer<Node> inf = nodes;
+        if (inf != null && inf.hasSynced()) {
+            return Optional.ofNullable(inf.getStore().getByKey(name));
+        }
+        return Optional.ofNullable(client.nodes().withName(name).get()).map(NodeStore::trimmed);
     }
 
     public Optional<Namespace> namespace(String name) {

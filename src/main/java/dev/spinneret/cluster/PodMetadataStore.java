@@ -3,14 +3,10 @@ package dev.spinneret.cluster;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The pod informer's store: keeps, of each pod, only what Spinneret reads from cached pods — name, namespace, uid,
@@ -25,43 +21,11 @@ import java.util.stream.Stream;
  * The informer still hands full objects to event handlers for adds, updates and deletes seen on the watch; the
  * old object of an update, the objects of the initial list and anything read back from the store are trimmed.
  */
-final class PodMetadataStore implements ItemStore<Pod> {
+final class PodMetadataStore extends TrimmedStore<Pod> {
     static final String DOMAIN = "ipam.spidernet.io/";
-    private final BasicItemStore<Pod> items = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
 
-    @Override
-    public String getKey(Pod pod) {
-        return items.getKey(pod);
-    }
-
-    @Override
-    public Pod put(String key, Pod pod) {
-        return items.put(key, trimmed(pod));
-    }
-
-    @Override
-    public Pod remove(String key) {
-        return items.remove(key);
-    }
-
-    @Override
-    public Stream<String> keySet() {
-        return items.keySet();
-    }
-
-    @Override
-    public Stream<Pod> values() {
-        return items.values();
-    }
-
-    @Override
-    public int size() {
-        return items.size();
-    }
-
-    @Override
-    public Pod get(String key) {
-        return items.get(key);
+    PodMetadataStore() {
+        super(PodMetadataStore::trimmed);
     }
 
     /** A new Pod with the fields listed in the class comment, and nothing else. */

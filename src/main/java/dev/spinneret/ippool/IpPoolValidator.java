@@ -23,6 +23,8 @@ import dev.spinneret.pool.PoolSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -83,7 +85,27 @@ public class IpPoolValidator implements NamedAdmissionHandler {
         Footprint mine = new Footprint("SpiderIPPool", name(pool), spec.subnet(), spec.usable())
                 .of(pool.getMetadata().getUid(), pool.getMetadata().getGeneration());
         gate.admit(mine, req.dryRun(), footprints::fresh, others -> OverlapRules.forPool(mine, others));
-        return AdmissionOutcome.allow();
+        String moved = old == null ? null : nodeRulesChanged(old, pool);
+        return moved == null ? AdmissionOutcome.allow() : AdmissionOutcome.allowWarning(List.of(moved));
+    }
+
+    /**
+     * A warning when an update changes the pool's node rules while it has allocations: the pods admitted before were
+     * placed by the old rule (docs/node-pools.md).
+     */
+    static String nodeRulesChanged(SpiderIPPool old, SpiderIPPool now) {
+        if (Objects.equals(old.getSpec().nodeName, now.getSpec().nodeName)
+                && Objects.equals(old.getSpec().nodeAffinity, now.getSpec().nodeAffinity)) {
+            return null;
+        }
+        Long allocated = old.getStatus() == null ? null : old.getStatus().allocatedIPCount;
+        if (allocated == null || allocated == 0) {
+            return null;
+        }
+        return "SpiderIPPool " + name(now) + ": spec.nodeName/spec.nodeAffinity changed while " + allocated
+                + " of its addresses are allocated. Pods already running keep running; a pod that has not started yet"
+                + " was placed by the old rule, and on a node the pool no longer serves the CNI plugin refuses its"
+                + " address (error 108): delete such a pod to get an address from a pool of the node it lands on";
     }
 
     /**

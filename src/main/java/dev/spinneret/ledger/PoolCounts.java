@@ -127,16 +127,11 @@ public class PoolCounts {
             } catch (RuntimeException e) {
                 return;
             }
-            IpRangeSet handOut = spec.handOut(reserved.of(spec.family()));
-            long allocated = 0;
-            long inHandOut = 0;
-            for (Block b : blocks.view(pool).all()) {
-                allocated += b.ledger().size();
-                inHandOut += handOut.intersectionSize(b.allocated()).longValue();
-            }
+            long[] counts = allocatedAndFree(pool, spec);
+            long allocated = counts[0];
             SpiderIPPoolStatus st = pool.getStatus();
             long total = spec.usable().sizeSaturatedLong();
-            long free = handOut.sizeSaturatedLong() - inHandOut;
+            long free = counts[1];
             String restrictedBy = PoolRestrictions.of(pool.getSpec());
             IpAddress cursor = cursors.of(pool);
             String last = cursor == null ? st.lastAllocatedIP : cursor.toString();
@@ -165,6 +160,31 @@ public class PoolCounts {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** {allocated, free}: entries in the pool's blocks, and addresses a new reservation could still get. */
+    private long[] allocatedAndFree(SpiderIPPool pool, AddressSpec spec) {
+        IpRangeSet handOut = spec.handOut(reserved.of(spec.family()));
+        long allocated = 0;
+        long inHandOut = 0;
+        for (Block b : blocks.view(pool).all()) {
+            allocated += b.ledger().size();
+            inHandOut += handOut.intersectionSize(b.allocated()).longValue();
+        }
+        return new long[] { allocated, handOut.sizeSaturatedLong() - inHandOut };
+    }
+
+    /**
+     * Addresses a new reservation could still get from {@code pool} (usable, minus SpiderReservedIPs and the gateway,
+     * minus allocations), from this replica's view of its blocks: current to within a watch event, unlike
+     * {@code status.freeIPCount}. 0 for a pool whose spec cannot be read. Orders node-bound candidates.
+     */
+    public long free(SpiderIPPool pool) {
+        try {
+            return allocatedAndFree(pool, PoolSpec.handingOut(pool))[1];
+        } catch (RuntimeException e) {
+            return 0;
         }
     }
 

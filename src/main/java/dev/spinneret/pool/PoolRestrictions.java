@@ -29,7 +29,7 @@ public final class PoolRestrictions {
         return names != null && !names.isEmpty();
     }
 
-    /** Set at all, as selection reads it (a pool with any nodeAffinity serves only pods pinned to a node). */
+    /** Set at all, as selection reads it (any nodeAffinity, even an empty one, makes the pool node-bound). */
     private static boolean present(LabelSelector s) {
         return s != null;
     }

@@ -197,8 +197,8 @@ public class LateReservations {
             // a running pod Spiderpool served keeps its addresses: the reservation its records were imported to
             var a = adoption.reservationOf(pod);
             adopted = a.isPresent();
-            r = adopted ? new PodReservationWebhook.Reserved(a.get().id(), a.get().annotation(), List.of())
-                    : reserver.reserveFor(pod, ReservationIds.fromRequestUid("late:" + uid), false);
+            r = adopted ? new PodReservationWebhook.Reserved(a.get().id(), a.get().annotation(), null, List.of())
+                    : reserver.reserveFor(pod, ReservationIds.fromRequestUid("late:" + uid), false, false);
         } catch (dev.spinneret.adopt.SpiderpoolAdoption.Pending p) {
             if (!p.getMessage().equals(lastFailure.put(uid, p.getMessage()))) {
                 events.warning(podRef(pod), "AdoptionPending", p.getMessage() + " (retried every "

@@ -22,11 +22,14 @@ import dev.spinneret.pool.StatefulSetOrdinal;
 import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.IpamAnnotations;
+import dev.spinneret.selection.NodeConstraints;
+import dev.spinneret.selection.NodePlacement;
+import dev.spinneret.selection.NodeScope;
+import dev.spinneret.selection.NodeTerm;
 import dev.spinneret.selection.PodFacts;
 import dev.spinneret.selection.SelectionDenied;
 import dev.spinneret.selection.SubnetAnnotations;
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -43,7 +46,9 @@ import java.util.stream.Collectors;
  * Mutating webhook on Pod CREATE: decides which of the pod's interfaces Spinneret serves ({@link ServedInterfaces}:
  * none → the pod is allowed unchanged), chooses the pools, reserves the addresses in the pools' ledgers (in the API
  * server, before answering), and writes them into the pod as {@code ipam.spidernet.io/reserved-ips} plus the label
- * {@code ipam.spidernet.io/reservation-id}. Dry runs reserve nothing and show what would be used.
+ * {@code ipam.spidernet.io/reservation-id}; a pod the scheduler places later that a node-bound pool serves also gets
+ * that pool's node rule in its required node affinity ({@link NodeAffinityPatch}, docs/node-pools.md). Dry runs
+ * reserve nothing and show what would be used.
  */
 @ApplicationScoped
 public class PodReservationWebhook implements NamedAdmissionHandler {
@@ -110,7 +115,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                     + IpamAnnotations.RESERVED_IPS + "]: is written by Spinneret at admission and may not be set by"
                     + " users; remove it (copying a pod's YAML copies it)"));
         }
-        Reserved r = reserveFor(pod, expectedId, req.dryRun());
+        Reserved r = reserveFor(pod, expectedId, req.dryRun(), true);
         if (r == null) {
             return AdmissionOutcome.allow(); // Spinneret serves none of this pod's interfaces
         }
@@ -124,14 +129,19 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         }
         addEntry(patch, meta, "annotations", IpamAnnotations.RESERVED_IPS, r.annotation());
         addEntry(patch, meta, "labels", IpamAnnotations.RESERVATION_LABEL, r.id());
+        if (r.nodeTerms() != null) {
+            // a node-bound pool gave the address: the scheduler must place the pod on one of its nodes
+            NodeAffinityPatch.add(patch, req.object().get("spec"), r.nodeTerms());
+        }
         return AdmissionOutcome.patch(patch);
     }
 
     /**
-     * What a pod got: its reservation id, the annotation value, and (a dry run before its automatic pool exists)
+     * What a pod got: its reservation id, the annotation value, the required node affinity it must get (null: none;
+     * a node-bound pool served a pod the scheduler places later), and (a dry run before its automatic pool exists)
      * notes instead of a reservation.
      */
-    public record Reserved(String id, String annotation, List<String> notes) {
+    public record Reserved(String id, String annotation, List<NodeTerm> nodeTerms, List<String> notes) {
     }
 
     /**
@@ -139,9 +149,12 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
      * set, and the spec fields that pin it to a node), bound to its namespace and name: the admission path and the
      * late path ({@link LateReservations}) alike. Null when Spinneret serves none of its interfaces.
      *
+     * @param placeable the pod is being admitted, so node rules may still be added to it: a node-bound pool may
+     *        serve it although its node is not known yet (false: the pod exists, and such a pool serves it only once
+     *        it is bound to one of the pool's nodes)
      * @throws ReservationDenied saying why it cannot be served (a Warning Event goes to its controller)
      */
-    public Reserved reserveFor(Pod pod, String expectedId, boolean dryRun) {
+    public Reserved reserveFor(Pod pod, String expectedId, boolean dryRun, boolean placeable) {
         String ns = pod.getMetadata().getNamespace();
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
         Owner owner;
@@ -160,7 +173,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             AutoPools.Prepared auto = SubnetAnnotations.present(annotations)
                     ? autoPools.prepare(owner, annotations, dryRun) : null;
             if (auto != null && !auto.notes().isEmpty()) {
-                return new Reserved(null, null, auto.notes());
+                return new Reserved(null, null, null, auto.notes());
             }
             List<InterfaceRequest> requests = new ArrayList<>(auto != null ? auto.requests() : List.of());
             requests.addAll(interfaces.requests(annotations, namespace, ns,
@@ -169,10 +182,13 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                 return null;
             }
             String node = PodPinning.node(pod);
+            NodeConstraints own = PodPinning.constraints(pod);
+            NodeScope scope = node != null ? NodeScope.pinned(node, nodeLabels(node))
+                    : placeable ? NodeScope.open(() -> cache.nodes().stream().map(PodPinning::facts).toList(), own)
+                    : NodeScope.unknown();
             PodFacts facts = new PodFacts(ns, AutoPoolLabels.selectionLabels(pod.getMetadata().getLabels(), owner),
                     namespace == null ? Map.of() : labels(namespace.getMetadata().getLabels()),
-                    namespace == null ? Map.of() : labels(namespace.getMetadata().getAnnotations()), node,
-                    node == null ? Map.of() : nodeLabels(node));
+                    namespace == null ? Map.of() : labels(namespace.getMetadata().getAnnotations()), scope);
 
             String name = pod.getMetadata().getName();
             if (name == null || name.isEmpty()) {
@@ -208,7 +224,10 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             if (!dryRun) {
                 Counter.builder("spinneret.reservations").tag("outcome", "reserved").register(meters).increment();
             }
-            return new Reserved(id, PodReservations.annotation(id, eventTarget, requests, slots).toJson(), List.of());
+            List<NodeTerm> nodeTerms = scope.isOpen() ? NodePlacement.required(own.requiredTerms(), slots.stream()
+                    .flatMap(s -> PoolFactsMapper.facts(s.poolObject()).stream()).toList()) : null;
+            return new Reserved(id, PodReservations.annotation(id, eventTarget, requests, slots).toJson(), nodeTerms,
+                    List.of());
         } catch (SelectionDenied e) {
             throw deny(eventTarget, new ReservationDenied("BadNetwork".equals(e.reason()) ? 422 : 403, e.reason(),
                     e.getMessage()));
@@ -259,8 +278,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
 
     private Map<String, String> nodeLabels(String name) {
         try {
-            Node n = client.nodes().withName(name).get();
-            return n == null ? Map.of() : labels(n.getMetadata().getLabels());
+            return cache.node(name).map(n -> labels(n.getMetadata().getLabels())).orElse(Map.of());
         } catch (KubernetesClientException e) {
             return Map.of();
         }
@@ -286,8 +304,9 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         }
     }
 
-    /** The fields of the pod the webhook reads: its metadata (without managedFields) and what pins it to a node. */
-    private static final List<String> SPEC_FIELDS = List.of("hostNetwork", "nodeName", "nodeSelector", "affinity");
+    /** The fields of the pod the webhook reads: its metadata (without managedFields) and where it may run. */
+    private static final List<String> SPEC_FIELDS = List.of("hostNetwork", "nodeName", "nodeSelector", "affinity",
+            "tolerations");
 
     private Pod read(JsonNode node) {
         try {

@@ -10,6 +10,7 @@ import dev.spinneret.ip.Cidr;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ledger.LedgerOutcome;
+import dev.spinneret.ledger.PoolCounts;
 import dev.spinneret.ledger.PoolLedgerWriter;
 import dev.spinneret.pool.AddressSpec;
 import dev.spinneret.pool.Owner;
@@ -52,6 +53,8 @@ public class PodReservations {
     @Inject
     PoolLedgerWriter writer;
     @Inject
+    PoolCounts counts;
+    @Inject
     ClusterCache cache;
     @Inject
     KubernetesClient client;
@@ -91,16 +94,21 @@ public class PodReservations {
             PoolFactsMapper.facts(p).ifPresent(f -> facts.put(f.name(), f));
         }
         List<Slot> done = new ArrayList<>();
+        PodFacts scoped = pod;
         try {
             for (InterfaceRequest r : requests) {
                 Prior before = prior.get(r.iface());
-                if (r.wantsV4()) {
-                    done.add(one(reservationId, holder, r, IpFamily.V4, r.ipv4(), facts, pod, done,
-                            before == null ? null : before.v4Pool(), before == null ? null : before.v4(), dryRun));
-                }
-                if (r.wantsV6()) {
-                    done.add(one(reservationId, holder, r, IpFamily.V6, r.ipv6(), facts, pod, done,
-                            before == null ? null : before.v6Pool(), before == null ? null : before.v6(), dryRun));
+                for (IpFamily family : List.of(IpFamily.V4, IpFamily.V6)) {
+                    boolean v4 = family == IpFamily.V4;
+                    if (v4 ? !r.wantsV4() : !r.wantsV6()) {
+                        continue;
+                    }
+                    Slot s = one(reservationId, holder, r, family, v4 ? r.ipv4() : r.ipv6(), facts, scoped, done,
+                            before == null ? null : v4 ? before.v4Pool() : before.v6Pool(),
+                            before == null ? null : v4 ? before.v4() : before.v6(), dryRun);
+                    done.add(s);
+                    // a node-bound pool narrows where the pod may run, for the interfaces and families still to come
+                    scoped = scoped.withNodes(scoped.nodes().narrowedTo(facts.get(s.pool())));
                 }
             }
             return done;
@@ -124,7 +132,7 @@ public class PodReservations {
 
     private Slot one(String id, String holder, InterfaceRequest r, IpFamily family, List<String> names, Map<String, PoolFacts> facts,
             PodFacts pod, List<Slot> taken, String priorPool, IpAddress priorAddress, boolean dryRun) {
-        Candidates c = PoolSelection.candidates(names, family, facts, pod);
+        Candidates c = PoolSelection.candidates(names, family, facts, pod, this::free, priorPool);
         StaticAddress wanted = r.ips().stream().filter(a -> a.address().family() == family).findFirst().orElse(null);
         if (wanted != null) {
             return staticAddress(id, holder, r, family, wanted, c, taken, dryRun);
@@ -217,6 +225,11 @@ public class PodReservations {
         }
         throw new ReservationDenied(403, "BadStaticIP", "cannot grant " + what + ": it lies in none of the"
                 + " interface's usable pools: " + String.join("; ", outside));
+    }
+
+    /** Free addresses of a pool, from this replica's view of its ledger: orders node-bound candidates. */
+    private long free(String pool) {
+        return cache.pool(pool).map(counts::free).orElse(0L);
     }
 
     private static AddressSpec specOf(SpiderIPPool p) {

@@ -12,11 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /** SpiderIPPool (fabric8) → PoolFacts (plain values) for the selection core. */
-final class PoolFactsMapper {
+public final class PoolFactsMapper {
     private PoolFactsMapper() {
     }
 
-    static Optional<PoolFacts> facts(SpiderIPPool p) {
+    public static Optional<PoolFacts> facts(SpiderIPPool p) {
         SpiderIPPoolSpec s = p.getSpec();
         return PoolSpec.strictFamily(p).map(family -> new PoolFacts(p.getMetadata().getName(), family,
                 Boolean.TRUE.equals(s.isDefault),

@@ -11,4 +11,12 @@ public record PoolFacts(String name, IpFamily family, boolean isDefault, boolean
     public boolean nodeRestricted() {
         return !nodeName.isEmpty() || nodeAffinity != null;
     }
+
+    /** Whether the pool serves node {@code n}: {@code nodeName} lists it, or (no nodeName) nodeAffinity matches it. */
+    public boolean serves(NodeFacts n) {
+        if (!nodeName.isEmpty()) {
+            return nodeName.contains(n.name());
+        }
+        return nodeAffinity == null || nodeAffinity.matches(n.labels());
+    }
 }

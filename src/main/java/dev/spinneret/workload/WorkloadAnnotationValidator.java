@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * Validating webhook on Deployments, StatefulSets, ReplicaSets, DaemonSets, Jobs and CronJobs: malformed
  * {@code ipam.spidernet.io/*} annotations in the pod template are refused when the workload is applied, naming the
  * field, quoting the value and the expected shape — instead of every pod failing later. A workload that already has
- * automatic pools may not change its subnet.
+ * automatic pools may not change its subnet. A workload whose node-bound pools cannot hold the pods it is about to
+ * ask for gets a warning ({@link NodePoolCapacityWarnings}).
  */
 @ApplicationScoped
 public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
@@ -33,6 +34,8 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
     ClusterCache cache;
     @Inject
     Events events;
+    @Inject
+    NodePoolCapacityWarnings capacity;
 
     @Override
     public String webhookName() {
@@ -65,7 +68,8 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
         } catch (AnnotationException e) {
             throw AdmissionDenied.field(path, e.getMessage());
         }
-        return AdmissionOutcome.allow();
+        List<String> warnings = capacity.check(req, annotations);
+        return warnings.isEmpty() ? AdmissionOutcome.allow() : AdmissionOutcome.allowWarning(warnings);
     }
 
     /**

@@ -19,7 +19,12 @@ import io.fabric8.kubernetes.client.CustomResource;
 @AdditionalPrinterColumn(name = "TOTAL-IP-COUNT", jsonPath = ".status.totalIPCount", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "DEFAULT", jsonPath = ".spec.default", type = AdditionalPrinterColumn.Type.BOOLEAN)
 @AdditionalPrinterColumn(name = "DISABLE", jsonPath = ".spec.disable", type = AdditionalPrinterColumn.Type.BOOLEAN)
-// -o wide only (priority 1): plain `kubectl get sp` prints exactly Spiderpool's columns
+// -o wide only: Spiderpool's own wide columns first, in its order, names and paths (priority 10 as in its CRD;
+// kubectl upper-cases the names: NODENAME, MULTUSNAME), then Spinneret's (priority 1). Plain `kubectl get sp` prints the
+// seed's columns (Spiderpool's, with DISABLE as the seed shows it)
+@AdditionalPrinterColumn(name = "NodeName", jsonPath = ".spec.nodeName", type = AdditionalPrinterColumn.Type.STRING, priority = 10)
+@AdditionalPrinterColumn(name = "MultusName", jsonPath = ".spec.multusName", type = AdditionalPrinterColumn.Type.STRING, priority = 10)
+@AdditionalPrinterColumn(name = "APP-NAMESPACE", jsonPath = ".spec.podAffinity.matchLabels['ipam\\.spidernet\\.io/app\\-namespace']", type = AdditionalPrinterColumn.Type.STRING, priority = 10)
 @AdditionalPrinterColumn(name = "FREE-IP-COUNT", jsonPath = ".status.freeIPCount", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
 @AdditionalPrinterColumn(name = "RESTRICTED-BY", jsonPath = ".status.restrictedBy", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 public class SpiderIPPool extends CustomResource<SpiderIPPoolSpec, SpiderIPPoolStatus> {
