@@ -8,11 +8,12 @@
 #   node.sh import <dir> <image.tar>...      import image tars into every node's containerd
 #   node.sh restart <dir> <node> kubelet|containerd   kill -9 and start again (pods keep running)
 #   node.sh exec <dir> <node> <cmd>...       run a command in the node's network and mount namespace
-#   node.sh cni <dir> <network>              switch every node's pod network and wait until it is read:
+#   node.sh cni <dir> <network> [ipam]       switch every node's pod network and wait until it is read:
 #       spinneret | host-local   the bridge plugin with that IPAM (the default network is spinneret)
 #       calico                   Calico's CNI plugin with Spinneret as its IPAM (Kubernetes datastore, no Felix)
 #       multus                   Multus (thin plugin): eth0 from the calico network, NetworkAttachmentDefinitions on top
 #                                (macvlan secondaries on each node's under0, see below)
+#       ipam (calico, multus)    eth0's IPAM: spinneret (default) or host-local (ipam.primaryNetwork=false)
 #
 # Network (root needed; nothing is routed through the host's uplink):
 #   host bridge spn<id> 10.250.<k>.1/24 ── veth ── node-a eth0 10.250.<k>.2 (netns spn<id>-node-a)
@@ -62,7 +63,7 @@ NODE_BINDS=(/var/lib/kubelet /run/containerd /var/lib/cni /run/netns /opt/cni/bi
 
 log() { printf '[node] %s\n' "$*" >&2; }
 die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" >&2; exit 2; }
 
 proc_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 is_ours() { proc_alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"; }
@@ -370,18 +371,19 @@ EOF
 SPINNERET_IPAM='{"type": "spinneret", "kubeconfig": "/etc/cni/net.d/spinneret.d/spinneret.kubeconfig", "log_file_path": "/var/log/spinneret/cni.log", "timeout_seconds": 30}'
 
 # the pod network config (see the header): containerd reads the first file of conf_dir by name
-write_cni_conf() { # node network
+write_cni_conf() { # node network [eth0 ipam of calico/multus]
   local n="$1" net="$2" i d="$DIR/nodes/$1" ipam_json plugin
-  local conf="$d/fs/etc/cni/net.d"
+  local conf="$d/fs/etc/cni/net.d" ipam="${3:-spinneret}"
   i="$(node_index "$n")"
-  case "$net" in
+  case "$net" in spinneret|host-local) ipam="$net" ;; calico|multus) ;; *) die "unknown network $net (spinneret, host-local, calico, multus)" ;; esac
+  case "$ipam" in
     # timeout_seconds: the whole ADD on a shared, loaded machine
-    spinneret|calico|multus) ipam_json="$SPINNERET_IPAM" ;;
+    spinneret) ipam_json="$SPINNERET_IPAM" ;;
     host-local)
       # per node: 10.244.24<i>.0/24 of the pod network, never used by the pools of the tests and the demo
       local base="${POD_CIDR%.*.*/*}"
       ipam_json="{\"type\": \"host-local\", \"ranges\": [[{\"subnet\": \"$POD_CIDR\", \"rangeStart\": \"$base.24$i.1\", \"rangeEnd\": \"$base.24$i.254\"}]], \"dataDir\": \"/var/lib/cni/networks\"}" ;;
-    *) die "unknown network $net (spinneret, host-local, calico, multus)" ;;
+    *) die "unknown ipam $ipam (spinneret, host-local)" ;;
   esac
   case "$net" in
     calico|multus)
@@ -425,7 +427,7 @@ EOF
   else
     rm -f "$conf/00-multus.conf"
   fi
-  echo "$net" >"$d/network"
+  echo "$net $ipam" >"$d/network"
 }
 
 start_containerd() { # node
@@ -697,14 +699,14 @@ do_restart() { # node component
   esac
 }
 
-do_cni() { # network
+do_cni() { # network [ipam]
   local n
   load_net "$DIR" || die "no node network recorded in $DIR"
   # shellcheck disable=SC1091
   source "$DIR/cp/env"
   BIN="$BIN_DIR"
   case "$1" in calico|multus) need_cni_plugins; cluster_objects "$1" ;; esac
-  for n in "${NODES[@]}"; do write_cni_conf "$n" "$1"; done
+  for n in "${NODES[@]}"; do write_cni_conf "$n" "$1" "${2:-spinneret}"; done
   sleep 1.5 # containerd re-reads conf_dir on change (fsnotify) and syncs within a second
 }
 
@@ -722,6 +724,6 @@ case "$cmd" in
     for n in "${NODES[@]}"; do import_images "$n" "$@"; done ;;
   restart) [[ $# -eq 2 ]] || usage; do_restart "$1" "$2" ;;
   exec) [[ $# -ge 2 ]] || usage; load_net "$DIR" || die "no nodes in $DIR"; n="$1"; shift; in_node "$n" "$@" ;;
-  cni) [[ $# -eq 1 ]] || usage; do_cni "$1" ;;
+  cni) [[ $# -eq 1 || $# -eq 2 ]] || usage; do_cni "$@" ;;
   *) usage ;;
 esac
