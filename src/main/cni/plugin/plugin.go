@@ -44,6 +44,20 @@ const (
 	ErrCheckMismatch      = 107
 )
 
+// Store is the cluster as the commands see it: the pod, its SpiderEndpoint (read and written) and the ledger
+// (blocks, and a pool for an annotation without pool UIDs). *kube.Client, on the API server, is the one the plugin
+// runs with; tests may put an in-memory one behind Plugin.Open. Nil results mean "does not exist".
+type Store interface {
+	GetPod(ctx context.Context, ns, name string) (*kube.Pod, error)
+	GetEndpoint(ctx context.Context, ns, name string) (*kube.Endpoint, error)
+	// ApplyEndpoint server-side applies e (to subresource, if not ""), returning the stored object.
+	ApplyEndpoint(ctx context.Context, e *kube.Endpoint, subresource string) (*kube.Endpoint, error)
+	// MergePatchEndpoint sends a JSON merge patch (with a resourceVersion precondition when patch carries one).
+	MergePatchEndpoint(ctx context.Context, ns, name, subresource string, patch any) (*kube.Endpoint, error)
+	GetBlock(ctx context.Context, name string) (*kube.Block, error)
+	GetPool(ctx context.Context, name string) (*kube.Pool, error)
+}
+
 // Plugin holds what one call needs besides its arguments.
 type Plugin struct {
 	Log *cnilog.Logger
@@ -51,6 +65,8 @@ type Plugin struct {
 	Getenv func(string) string
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// Open gives the store of a call; nil: the API server named by the configuration's kubeconfig.
+	Open func(conf *config.Conf) (Store, *types.Error)
 }
 
 func (p *Plugin) now() time.Time {
@@ -65,7 +81,10 @@ func Deadline(start time.Time, conf *config.Conf) time.Time {
 	return start.Add(time.Duration(conf.TimeoutSeconds * float64(time.Second)))
 }
 
-func open(conf *config.Conf) (*kube.Client, *types.Error) {
+func (p *Plugin) open(conf *config.Conf) (Store, *types.Error) {
+	if p.Open != nil {
+		return p.Open(conf)
+	}
 	c, err := kube.Load(conf.Kubeconfig)
 	if err != nil {
 		var ce *kube.ConfigError
@@ -73,6 +92,9 @@ func open(conf *config.Conf) (*kube.Client, *types.Error) {
 			return nil, types.NewError(types.ErrTryAgainLater, ce.Msg, "is the spinneret-cni installer DaemonSet running on this node?")
 		}
 		return nil, types.NewError(types.ErrInvalidNetworkConfig, err.Error(), "ipam.kubeconfig="+conf.Kubeconfig)
+	}
+	if c.Insecure {
+		p.Log.Warnf("kubeconfig %s disables TLS verification (insecure-skip-tls-verify)", conf.Kubeconfig)
 	}
 	return c, nil
 }
@@ -111,7 +133,7 @@ type held struct {
 }
 
 // read does the one GET of the pod and every check that needs no further call.
-func (p *Plugin) read(ctx context.Context, c *kube.Client, pod config.Pod, ifName string) (*held, *types.Error) {
+func (p *Plugin) read(ctx context.Context, c Store, pod config.Pod, ifName string) (*held, *types.Error) {
 	who := pod.Namespace + "/" + pod.Name
 	obj, err := c.GetPod(ctx, pod.Namespace, pod.Name)
 	if err != nil {
@@ -174,7 +196,7 @@ func holderOf(b *kube.Block, id string) string {
 // the pool's UID, from the annotation's poolUIDs or, for an older annotation, a GET of the pool) must exist, belong
 // to the pool, give the address to the annotation's id, and record that id for this pod. It returns the number of
 // API reads. It writes nothing.
-func (p *Plugin) verify(ctx context.Context, c *kube.Client, pod config.Pod, h *held) (int, *types.Error) {
+func (p *Plugin) verify(ctx context.Context, c Store, pod config.Pod, h *held) (int, *types.Error) {
 	who := pod.Namespace + "/" + pod.Name
 	id := h.res.ID
 	gets := 0
@@ -258,12 +280,9 @@ func (p *Plugin) Add(ctx context.Context, args *skel.CmdArgs, conf *config.Conf)
 		return nil, e
 	}
 	t0 := time.Now()
-	c, e := open(conf)
+	c, e := p.open(conf)
 	if e != nil {
 		return nil, e
-	}
-	if c.Insecure {
-		p.Log.Warnf("kubeconfig %s disables TLS verification (insecure-skip-tls-verify)", conf.Kubeconfig)
 	}
 	t1 := time.Now()
 	h, e := p.read(ctx, c, pod, args.IfName)
@@ -305,7 +324,7 @@ func (p *Plugin) nodeName(pod *kube.Pod) string {
 // creates the endpoint if absent; points the Pod owner reference and the reservation label at this pod (an owner
 // reference the plugin applied for an older pod of the same name is dropped, other owners such as a StatefulSet
 // are kept); and writes status.current.
-func (p *Plugin) confirm(ctx context.Context, c *kube.Client, args *skel.CmdArgs, pod config.Pod, h *held) *types.Error {
+func (p *Plugin) confirm(ctx context.Context, c Store, args *skel.CmdArgs, pod config.Pod, h *held) *types.Error {
 	who := pod.Namespace + "/" + pod.Name
 	ep := &kube.Endpoint{APIVersion: kube.GroupVersion, Kind: "SpiderEndpoint"}
 	ep.Metadata = kube.ObjectMeta{
@@ -349,7 +368,7 @@ func (p *Plugin) Check(ctx context.Context, args *skel.CmdArgs, conf *config.Con
 	if e != nil {
 		return e
 	}
-	c, e := open(conf)
+	c, e := p.open(conf)
 	if e != nil {
 		return e
 	}
@@ -403,7 +422,7 @@ func (p *Plugin) Del(ctx context.Context, args *skel.CmdArgs, conf *config.Conf)
 		return
 	}
 	who := pod.Namespace + "/" + pod.Name
-	c, e := open(conf)
+	c, e := p.open(conf)
 	if e != nil {
 		p.Log.Warnf("DEL: %s (ignored)", e.Error())
 		return
@@ -457,7 +476,7 @@ func (p *Plugin) Del(ctx context.Context, args *skel.CmdArgs, conf *config.Conf)
 // Status (CNI 1.1) reports whether ADD can be served: the kubeconfig and its credentials are in place. It makes
 // no API call.
 func (p *Plugin) Status(conf *config.Conf) *types.Error {
-	if _, e := open(conf); e != nil {
+	if _, e := p.open(conf); e != nil {
 		return types.NewError(types.ErrPluginNotAvailable, e.Msg, e.Details)
 	}
 	return nil

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 	"github.com/containernetworking/cni/pkg/types"
 
+	"spinneret.dev/cni/cnilog"
 	"spinneret.dev/cni/config"
 	"spinneret.dev/cni/internal/apitest"
 	"spinneret.dev/cni/reservation"
@@ -472,8 +474,28 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// logTo makes the plugin log into a fresh file and returns a function reading what was logged since the last read.
+func logTo(t *testing.T, p *Plugin) func() string {
+	path := t.TempDir() + "/cni.log"
+	p.Log = cnilog.Open(path, config.Debug, 0)
+	t.Cleanup(p.Log.Close)
+	read := 0
+	return func() string {
+		b, _ := os.ReadFile(path)
+		out := string(b[read:])
+		read = len(b)
+		return out
+	}
+}
+
+// since is what the plugin asked the server after the first n requests, as "METHOD path".
+func since(s *apitest.Server, n int) []string {
+	return paths(s.Seen()[n:])
+}
+
 func TestDel(t *testing.T) {
 	e := setup(t, "")
+	logged := logTo(t, e.p)
 	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
 	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
 		t.Fatal(err)
@@ -481,16 +503,31 @@ func TestDel(t *testing.T) {
 	cid := func() any {
 		return e.s.Endpoint("default", "nginx-m-0")["status"].(map[string]any)["current"].(map[string]any)["containerID"]
 	}
+	const endpointGET = "GET /apis/spiderpool.spidernet.io/v2beta1/namespaces/default/spiderendpoints/nginx-m-0"
+	// each step: what DEL asked the server and what it logged
+	step := func(name string, a *skel.CmdArgs, conf *config.Conf, calls []string, log string) {
+		t.Helper()
+		n := len(e.s.Seen())
+		logged()
+		e.p.Del(ctx(t), a, conf)
+		if got := since(e.s, n); !reflect.DeepEqual(got, calls) {
+			t.Fatalf("%s: API calls\n%v\nwant\n%v", name, got, calls)
+		}
+		if l := logged(); !strings.Contains(l, log) {
+			t.Fatalf("%s: log\n%s\nwant a line containing %q", name, l, log)
+		}
+	}
 	// another sandbox's DEL leaves the endpoint alone
 	other := args("eth0", "")
 	other.ContainerID = "other"
-	e.p.Del(ctx(t), other, e.conf)
+	step("another container", other, e.conf, []string{endpointGET}, "endpoint containerID is '"+containerID+"', not ours; leaving it")
 	if cid() != containerID {
 		t.Fatal("DEL of another container changed the endpoint")
 	}
 	// conflicts are re-read and retried
 	e.s.Set(func(s *apitest.Server) { s.ConflictsLeft = 2 })
-	e.p.Del(ctx(t), args("eth0", ""), e.conf)
+	step("two conflicts", args("eth0", ""), e.conf, []string{endpointGET, endpointW, endpointGET, endpointW, endpointGET, endpointW},
+		"DEL: cleared containerID on endpoint default/nginx-m-0")
 	if cid() != "" {
 		t.Fatalf("containerID not cleared: %v", cid())
 	}
@@ -498,18 +535,75 @@ func TestDel(t *testing.T) {
 	if cur["reservationID"] != "k2x9a0b1qz3m" || len(cur["ips"].([]any)) != 2 {
 		t.Fatalf("DEL released or changed more than containerID: %v", cur)
 	}
-	// idempotent, and tolerant of everything being gone or broken
-	e.p.Del(ctx(t), args("eth0", ""), e.conf)
+	// idempotent: the cleared endpoint is read and left alone
+	step("again", args("eth0", ""), e.conf, []string{endpointGET}, "endpoint containerID is '', not ours; leaving it")
+	// tolerant of everything being gone or broken, and each gives up at once (one read, no write)
 	e.s.Set(func(s *apitest.Server) { s.Endpoints = map[string]map[string]any{} })
-	e.p.Del(ctx(t), args("eth0", ""), e.conf)
+	step("no endpoint", args("eth0", ""), e.conf, []string{endpointGET}, "DEL: no SpiderEndpoint default/nginx-m-0; nothing to do")
 	e.s.Set(func(s *apitest.Server) { s.Fail = 500 })
-	e.p.Del(ctx(t), args("eth0", ""), e.conf)
+	step("server error", args("eth0", ""), e.conf, []string{endpointGET},
+		"DEL: reading SpiderEndpoint default/nginx-m-0: HTTP 500 Internal Server Error: GET")
 	noArgs := args("eth0", "")
 	noArgs.Args = ""
-	e.p.Del(ctx(t), noArgs, e.conf)
+	step("no pod in CNI_ARGS", noArgs, e.conf, nil, "nothing to do")
 	conf := *e.conf
 	conf.Kubeconfig = "/nonexistent"
-	e.p.Del(ctx(t), args("eth0", ""), &conf)
+	step("no kubeconfig", args("eth0", ""), &conf, nil, "DEL: kubeconfig /nonexistent does not exist; is the spinneret-cni installer DaemonSet running on this node? (ignored)")
+}
+
+// The read succeeds and the write after it fails: DEL gives up without retrying (only 409 is retried) and the
+// endpoint keeps the container ID; the next DEL clears it.
+func TestDelWhenTheWriteAfterASuccessfulReadFails(t *testing.T) {
+	e := setup(t, "")
+	logged := logTo(t, e.p)
+	e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
+	if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
+		t.Fatal(err)
+	}
+	n := len(e.s.Seen())
+	e.s.FailNext("PATCH", "/spiderendpoints/nginx-m-0", 500)
+	e.p.Del(ctx(t), args("eth0", ""), e.conf)
+	got := since(e.s, n)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "GET ") || got[1] != endpointW {
+		t.Fatalf("API calls %v, want the read and the failed write", got)
+	}
+	if l := logged(); !strings.Contains(l, "clearing containerID on SpiderEndpoint default/nginx-m-0: HTTP 500") {
+		t.Fatalf("log %s", l)
+	}
+	cur := e.s.Endpoint("default", "nginx-m-0")["status"].(map[string]any)["current"].(map[string]any)
+	if cur["containerID"] != containerID {
+		t.Fatalf("containerID %v after a failed write", cur["containerID"])
+	}
+	e.p.Del(ctx(t), args("eth0", ""), e.conf)
+	cur = e.s.Endpoint("default", "nginx-m-0")["status"].(map[string]any)["current"].(map[string]any)
+	if cur["containerID"] != "" {
+		t.Fatalf("the next DEL did not clear containerID: %v", cur["containerID"])
+	}
+}
+
+// ADD's reads (pod, ledger) succeed and the endpoint write fails: the runtime is told to retry (or, for a refusal
+// no retry fixes, an API error), and no result is returned.
+func TestAddWhenTheEndpointWriteAfterSuccessfulReadsFails(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		code   uint
+	}{{500, types.ErrTryAgainLater}, {409, types.ErrTryAgainLater}, {403, ErrAPI}, {422, ErrAPI}} {
+		e := setup(t, "")
+		e.addPod(t, withUIDs(t, contractAnnotation(t)), "k2x9a0b1qz3m")
+		e.s.FailNext("PATCH", "/spiderendpoints/", tc.status)
+		res, err := e.p.Add(ctx(t), args("eth0", ""), e.conf)
+		want := fmt.Sprintf("confirming SpiderEndpoint default/nginx-m-0: HTTP %d", tc.status)
+		if res != nil || err == nil || err.Code != tc.code || !strings.Contains(err.Msg, want) {
+			t.Fatalf("%d: result %v, error %v; want code %d %q", tc.status, res, err, tc.code, want)
+		}
+		if got := paths(e.s.Seen()); !reflect.DeepEqual(got, []string{podGET, blockGET + blockV4, blockGET + blockV6, endpointW}) {
+			t.Fatalf("%d: API calls %v", tc.status, got)
+		}
+		// the failure was that one call: the runtime's retry succeeds
+		if _, err := e.p.Add(ctx(t), args("eth0", ""), e.conf); err != nil {
+			t.Fatalf("%d: retry: %v", tc.status, err)
+		}
+	}
 }
 
 func TestDelWithAnOldCRDThatHasAStatusSubresource(t *testing.T) {

@@ -29,19 +29,32 @@ const latest = "1.1.0"
 
 // output lets exactly one writer (the command or the watchdog) print on stdout.
 type output struct {
-	mu   sync.Mutex
-	done bool
+	mu       sync.Mutex
+	done     bool
+	watchdog bool // the watchdog printed
 }
 
 // emit prints b unless something was printed already; it reports whether it printed.
-func (o *output) emit(b []byte) bool {
+func (o *output) emit(b []byte, byWatchdog bool) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.done {
 		return false
 	}
-	o.done = true
+	o.done, o.watchdog = true, byWatchdog
 	os.Stdout.Write(append(b, '\n'))
+	return true
+}
+
+// close ends the command's output: the watchdog prints nothing afterwards. It reports false when the watchdog has
+// printed already: the process is then the watchdog's to end, with the status that matches its answer.
+func (o *output) close() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return !o.watchdog
+	}
+	o.done = true
 	return true
 }
 
@@ -84,7 +97,7 @@ func (r *run) watchdog(deadline time.Time) {
 		if r.command == "DEL" {
 			os.Exit(0)
 		}
-		if !r.out.emit(plugin.ErrorJSON(r.version, types.NewError(types.ErrTryAgainLater, "timed out waiting for the Kubernetes API server", ""))) {
+		if !r.out.emit(plugin.ErrorJSON(r.version, types.NewError(types.ErrTryAgainLater, "timed out waiting for the Kubernetes API server", "")), true) {
 			return // the command printed its answer just now and is exiting with the matching status
 		}
 		os.Exit(1)
@@ -113,7 +126,7 @@ func (r *run) add(args *skel.CmdArgs) error {
 	if err != nil {
 		return types.NewError(types.ErrIOFailure, "cannot encode the result: "+err.Error(), "")
 	}
-	r.out.emit(b)
+	r.out.emit(b, false)
 	return nil
 }
 
@@ -171,17 +184,25 @@ func failsDel(code uint) bool {
 
 func main() {
 	r := &run{start: time.Now(), command: os.Getenv("CNI_COMMAND"), version: latest}
-	e := skel.PluginMainFuncsWithError(skel.CNIFuncs{Add: r.add, Check: r.check, Del: r.del, Status: r.status, GC: r.gc},
-		supported, "Spinneret CNI IPAM plugin "+Version)
+	r.exit(skel.PluginMainFuncsWithError(skel.CNIFuncs{Add: r.add, Check: r.check, Del: r.del, Status: r.status, GC: r.gc},
+		supported, "Spinneret CNI IPAM plugin "+Version))
+}
+
+// exit ends the process after the command: status 0 for success (unless the watchdog answered first: then its
+// exit follows), 1 with the error on stdout, 0 for a DEL error a retry could fix.
+func (r *run) exit(e *types.Error) {
 	if e == nil {
 		r.log.Close()
-		return
+		if !r.out.close() {
+			select {} // the watchdog printed "try again later" and exits 1 now
+		}
+		os.Exit(0)
 	}
 	r.log.Errorf("CNI error %d: %s", e.Code, e.Error())
 	r.log.Close()
 	if r.command == "DEL" && !failsDel(e.Code) {
 		os.Exit(0)
 	}
-	r.out.emit(plugin.ErrorJSON(r.version, e))
+	r.out.emit(plugin.ErrorJSON(r.version, e), false)
 	os.Exit(1)
 }

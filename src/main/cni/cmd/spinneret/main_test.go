@@ -17,12 +17,19 @@ var binary string
 
 // TestMain builds the plugin once; the tests run it as the runtime does: env, stdin, stdout, exit code.
 func TestMain(m *testing.M) {
+	if os.Getenv("SPINNERET_TEST_RACE") != "" { // a child of TestWatchdogAndCommandPrintOneAnswerWithItsStatus
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "spinneret-bin")
 	if err != nil {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "spinneret")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	build := exec.Command("go", append(append([]string{"build"}, raceFlags...), "-o", binary, ".")...)
+	if raceFlags != nil {
+		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	}
+	if out, err := build.CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	code := m.Run()
@@ -39,13 +46,15 @@ type outcome struct {
 func exe(t *testing.T, env map[string]string, stdin string) outcome {
 	t.Helper()
 	cmd := exec.Command(binary)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	// a race-built binary exits 66 at the first data race it sees, and says where on stderr
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GORACE=halt_on_error=1 exitcode=66"}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdin = strings.NewReader(stdin)
-	var out bytes.Buffer
+	var out, errOut bytes.Buffer
 	cmd.Stdout = &out
+	cmd.Stderr = &errOut
 	start := time.Now()
 	err := cmd.Run()
 	rc := 0
@@ -53,6 +62,9 @@ func exe(t *testing.T, env map[string]string, stdin string) outcome {
 		rc = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(errOut.String(), "DATA RACE") {
+		t.Fatalf("data race in the plugin binary:\n%s", errOut.String())
 	}
 	return outcome{rc, out.String(), time.Since(start)}
 }

@@ -112,6 +112,22 @@ type Server struct {
 	Token string
 	// ConflictsLeft makes this many merge patches fail with 409 first.
 	ConflictsLeft int
+	// FailOnce, if set, fails the first later request it matches, and only that one (see FailNext).
+	FailOnce *OneFailure
+}
+
+// OneFailure is a single injected failure: the first request with Method whose path contains PathContains is
+// answered with Status.
+type OneFailure struct {
+	Method       string
+	PathContains string
+	Status       int
+}
+
+// FailNext makes the next request with method whose path contains pathContains fail with status; the requests
+// before it (e.g. the read that precedes a write) and after it are served normally.
+func (s *Server) FailNext(method, pathContains string, status int) {
+	s.Set(func(s *Server) { s.FailOnce = &OneFailure{Method: method, PathContains: pathContains, Status: status} })
 }
 
 // Options for NewServer.
@@ -252,6 +268,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	delay, fail, token := s.Delay, s.Fail, s.Token
 	if s.FailOnly != "" && !strings.Contains(r.URL.Path, s.FailOnly) {
 		fail = 0
+	}
+	if f := s.FailOnce; f != nil && fail == 0 && r.Method == f.Method && strings.Contains(r.URL.Path, f.PathContains) {
+		fail, s.FailOnce = f.Status, nil
 	}
 	s.mu.Unlock()
 	if delay > 0 {

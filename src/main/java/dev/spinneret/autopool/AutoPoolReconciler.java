@@ -1,12 +1,14 @@
 package dev.spinneret.autopool;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spinneret.api.v2beta1.SpiderApi;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.Events;
-import dev.spinneret.cluster.Owner;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpRangeSet;
+import dev.spinneret.pool.AutoPoolLabels;
+import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.AutoPoolSizing;
 import dev.spinneret.selection.PoolSize;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -87,7 +89,7 @@ public class AutoPoolReconciler {
                 autoPools.count("delete");
                 LOG.infof("deleted SpiderIPPool %s: its %s %s/%s is gone and nothing is allocated; its addresses"
                         + " return to SpiderSubnet %s", name, kind, ns, appName,
-                        AutoPools.label(pool, dev.spinneret.api.v2beta1.SpiderApi.LABEL_OWNER_SUBNET));
+                        AutoPools.label(pool, SpiderApi.LABEL_OWNER_SUBNET));
             }
             return;
         }

@@ -1,6 +1,7 @@
 package dev.spinneret.autopool;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spinneret.admission.ReservationDenied;
 import dev.spinneret.api.v2beta1.SpiderApi;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
@@ -8,13 +9,13 @@ import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
-import dev.spinneret.cluster.Footprint;
-import dev.spinneret.cluster.Owner;
+import dev.spinneret.cluster.ReservedAddresses;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ip.IpRangeSet;
-import dev.spinneret.ippool.AddressSpec;
-import dev.spinneret.reservation.ReservationDenied;
-import dev.spinneret.reservation.ReservedAddresses;
+import dev.spinneret.pool.AddressSpec;
+import dev.spinneret.pool.AutoPoolLabels;
+import dev.spinneret.pool.Footprint;
+import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.AutoPoolAnnotations;
 import dev.spinneret.selection.AutoPoolSizing;
 import dev.spinneret.selection.InterfaceRequest;

@@ -6,6 +6,7 @@ import dev.spinneret.admission.AdmissionDenied;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.ip.Cidr;
 import dev.spinneret.ip.IpRangeSet;
+import dev.spinneret.pool.Footprint;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -2,7 +2,8 @@ package dev.spinneret.cluster;
 
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
-import dev.spinneret.ippool.AddressSpec;
+import dev.spinneret.pool.AddressSpec;
+import dev.spinneret.pool.Footprint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,5 +1,6 @@
 package dev.spinneret.cluster;
 
+import dev.spinneret.pool.Owner;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.annotation.PreDestroy;

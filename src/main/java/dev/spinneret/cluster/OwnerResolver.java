@@ -1,5 +1,6 @@
 package dev.spinneret.cluster;
 
+import dev.spinneret.pool.Owner;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;

@@ -11,6 +11,7 @@ import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.cluster.Finalizers;
 import dev.spinneret.ip.Cidr;
 import dev.spinneret.ip.IpRangeSet;
+import dev.spinneret.pool.AddressSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

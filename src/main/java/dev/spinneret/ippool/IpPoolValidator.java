@@ -7,21 +7,22 @@ import dev.spinneret.admission.AdmissionRequest;
 import dev.spinneret.admission.NamedAdmissionHandler;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
-import dev.spinneret.autopool.AutoPoolLabels;
 import dev.spinneret.cluster.AdmissionGate;
-import dev.spinneret.cluster.OwnIdentity;
 import dev.spinneret.cluster.ClusterFootprints;
-import dev.spinneret.cluster.Footprint;
+import dev.spinneret.cluster.OwnIdentity;
 import dev.spinneret.cluster.ReservationNames;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpRange;
 import dev.spinneret.ip.IpRangeSet;
-import dev.spinneret.blocks.PoolBlocks;
-import dev.spinneret.blocks.ShrinkFence;
-import java.util.Optional;
+import dev.spinneret.ledger.PoolBlocks;
+import dev.spinneret.ledger.ShrinkFence;
+import dev.spinneret.pool.AddressSpec;
+import dev.spinneret.pool.AutoPoolLabels;
+import dev.spinneret.pool.Footprint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Optional;
 
 /**
  * Validating webhook for SpiderIPPool: the rules of Spiderpool's webhook (spiderpool-behaviour.md §4.2), every

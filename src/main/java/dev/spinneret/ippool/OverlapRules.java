@@ -1,8 +1,8 @@
 package dev.spinneret.ippool;
 
 import dev.spinneret.admission.AdmissionDenied;
-import dev.spinneret.cluster.Footprint;
 import dev.spinneret.ip.IpRangeSet;
+import dev.spinneret.pool.Footprint;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,8 +1,10 @@
 package dev.spinneret.reservation;
 
+import dev.spinneret.admission.ReservationDenied;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
-import dev.spinneret.cluster.Owner;
+import dev.spinneret.cluster.GcLease;
+import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.IpamAnnotations;
 import dev.spinneret.selection.SubnetAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -54,7 +56,7 @@ public class LateReservations {
     @Inject
     ServedInterfaces interfaces;
     @Inject
-    ReservationReaper reaper;
+    GcLease lease;
     @Inject
     Events events;
     @Inject
@@ -105,7 +107,7 @@ public class LateReservations {
     }
 
     private void retryAll() {
-        if (informer == null || !reaper.isLeader()) {
+        if (informer == null || !lease.isLeader()) {
             return;
         }
         for (Pod p : informer.getStore().list()) {
@@ -114,7 +116,7 @@ public class LateReservations {
     }
 
     private void enqueue(Pod pod) {
-        if (!reaper.isLeader() || settled.contains(pod.getMetadata().getUid())
+        if (!lease.isLeader() || settled.contains(pod.getMetadata().getUid())
                 || pod.getMetadata().getDeletionTimestamp() != null) {
             return;
         }

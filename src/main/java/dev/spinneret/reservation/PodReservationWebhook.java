@@ -8,13 +8,17 @@ import dev.spinneret.admission.AdmissionDenied;
 import dev.spinneret.admission.AdmissionOutcome;
 import dev.spinneret.admission.AdmissionRequest;
 import dev.spinneret.admission.NamedAdmissionHandler;
+import dev.spinneret.admission.ReservationDenied;
+import dev.spinneret.api.v2beta1.IPAllocationDetail;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
-import dev.spinneret.autopool.AutoPoolLabels;
 import dev.spinneret.autopool.AutoPools;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
-import dev.spinneret.cluster.Owner;
 import dev.spinneret.cluster.OwnerResolver;
+import dev.spinneret.ledger.LedgerClaims;
+import dev.spinneret.pool.AutoPoolLabels;
+import dev.spinneret.pool.Owner;
+import dev.spinneret.pool.StatefulSetOrdinal;
 import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.IpamAnnotations;
@@ -227,7 +231,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
         }
         String id = se.getStatus().current.reservationID;
         boolean any = false;
-        for (var d : se.getStatus().current.ips == null ? List.<dev.spinneret.api.v2beta1.IPAllocationDetail>of()
+        for (var d : se.getStatus().current.ips == null ? List.<IPAllocationDetail>of()
                 : se.getStatus().current.ips) {
             for (String[] fam : new String[][] { { d.ipv4Pool, d.ipv4 }, { d.ipv6Pool, d.ipv6 } }) {
                 if (fam[1] == null) {

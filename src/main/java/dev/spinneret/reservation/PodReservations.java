@@ -3,21 +3,25 @@ package dev.spinneret.reservation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.admission.ReservationDenied;
 import dev.spinneret.api.v2beta1.IPAllocationDetail;
+import dev.spinneret.api.v2beta1.Route;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.ClusterCache;
-import dev.spinneret.cluster.Owner;
 import dev.spinneret.ip.Cidr;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
+import dev.spinneret.ledger.LedgerOutcome;
+import dev.spinneret.ledger.PoolLedgerWriter;
+import dev.spinneret.pool.AddressSpec;
+import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.Candidates;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.PodFacts;
 import dev.spinneret.selection.PoolFacts;
 import dev.spinneret.selection.PoolSelection;
 import dev.spinneret.selection.StaticAddress;
-import dev.spinneret.ippool.AddressSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -264,7 +268,7 @@ public class PodReservations {
             d.iface = r.iface();
             d.vlan = 0;
             d.cleanGateway = Boolean.TRUE.equals(r.cleanGateway());
-            List<dev.spinneret.api.v2beta1.Route> routes = new ArrayList<>();
+            List<Route> routes = new ArrayList<>();
             for (Slot s : slots) {
                 if (!s.iface().equals(r.iface())) {
                     continue;

@@ -3,6 +3,7 @@ package dev.spinneret.reservation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.ledger.LedgerClaims;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import jakarta.enterprise.context.ApplicationScoped;

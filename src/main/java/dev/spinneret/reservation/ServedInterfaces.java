@@ -1,5 +1,6 @@
 package dev.spinneret.reservation;
 
+import dev.spinneret.admission.ReservationDenied;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.selection.InterfaceRequest;

@@ -4,7 +4,7 @@ import dev.spinneret.api.v2beta1.PodIPAllocation;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderEndpointStatus;
 import dev.spinneret.cluster.ClusterCache;
-import dev.spinneret.cluster.Owner;
+import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

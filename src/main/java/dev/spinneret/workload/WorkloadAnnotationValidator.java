@@ -4,22 +4,22 @@ import dev.spinneret.admission.AdmissionDenied;
 import dev.spinneret.admission.AdmissionOutcome;
 import dev.spinneret.admission.AdmissionRequest;
 import dev.spinneret.admission.NamedAdmissionHandler;
-import dev.spinneret.selection.AnnotationException;
-import dev.spinneret.selection.AutoPoolAnnotations;
-import dev.spinneret.selection.IpamAnnotations;
-import dev.spinneret.autopool.AutoPoolLabels;
 import dev.spinneret.autopool.PodTemplates;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
-import dev.spinneret.cluster.Owner;
+import dev.spinneret.pool.AutoPoolLabels;
+import dev.spinneret.pool.Owner;
+import dev.spinneret.selection.AnnotationException;
+import dev.spinneret.selection.AutoPoolAnnotations;
+import dev.spinneret.selection.IpamAnnotations;
 import dev.spinneret.selection.SubnetAnnotations;
 import dev.spinneret.selection.SubnetRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.List;
-import java.util.stream.Collectors;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Validating webhook on Deployments, StatefulSets, ReplicaSets, DaemonSets, Jobs and CronJobs: malformed

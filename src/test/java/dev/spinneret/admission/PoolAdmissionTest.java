@@ -14,9 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
+import dev.spinneret.api.v1alpha1.SpinneretIPBlockSpec;
+import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.cluster.AdmissionGate;
+import dev.spinneret.ip.IpAddress;
+import dev.spinneret.ledger.PoolBlocks;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -295,22 +300,22 @@ class PoolAdmissionTest {
     void shrinkOfABlockPoolWithdrawsTheRemovedAddressesOrIsDeniedWithTheirOwner() throws Exception {
         ObjectNode old = defaulted(pool("shrinky", "10.9.0.0/16", "10.9.0.2-10.9.0.9"));
         old.with("metadata").put("uid", "5e7a0000-0000-4000-8000-00000000beef").put("generation", 3);
-        old.putObject("status").put("allocatedIPs", dev.spinneret.blocks.PoolBlocks.MARKER).put("allocatedIPCount", 1);
+        old.putObject("status").put("allocatedIPs", PoolBlocks.MARKER).put("allocatedIPCount", 1);
         SpiderIPPool oldPool = client.getKubernetesSerialization().convertValue(old, SpiderIPPool.class);
-        var block = new dev.spinneret.api.v1alpha1.SpinneretIPBlock();
+        var block = new SpinneretIPBlock();
         block.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-                .withName(dev.spinneret.blocks.PoolBlocks.name(oldPool, dev.spinneret.ip.IpAddress.parse("10.9.0.0")))
-                .addToLabels(dev.spinneret.api.v1alpha1.SpinneretIPBlock.POOL_UID_LABEL, oldPool.getMetadata().getUid())
+                .withName(PoolBlocks.name(oldPool, IpAddress.parse("10.9.0.0")))
+                .addToLabels(SpinneretIPBlock.POOL_UID_LABEL, oldPool.getMetadata().getUid())
                 .build());
-        block.setSpec(new dev.spinneret.api.v1alpha1.SpinneretIPBlockSpec());
+        block.setSpec(new SpinneretIPBlockSpec());
         block.getSpec().pool = "shrinky";
         block.getSpec().poolUID = oldPool.getMetadata().getUid();
         block.getSpec().ipVersion = 4;
         block.getSpec().firstIP = "10.9.0.0";
         block.getSpec().allocatedIPs = "10.9.0.3=abc123";
         client.resource(block).create();
-        java.util.function.Supplier<java.util.List<dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal>> marks = () -> {
-            var b = client.resources(dev.spinneret.api.v1alpha1.SpinneretIPBlock.class)
+        java.util.function.Supplier<java.util.List<SpinneretIPBlockWithdrawal>> marks = () -> {
+            var b = client.resources(SpinneretIPBlock.class)
                     .withName(block.getMetadata().getName()).get();
             return b.getSpec().withdrawn == null ? java.util.List.of() : b.getSpec().withdrawn;
         };
@@ -333,7 +338,7 @@ class PoolAdmissionTest {
         assertEquals(1, marks.get().size());
         assertEquals(java.util.List.of("10.9.0.6-10.9.0.9"), marks.get().get(0).ips);
         assertEquals(3L, marks.get().get(0).generation);
-        assertEquals("10.9.0.3=abc123", client.resources(dev.spinneret.api.v1alpha1.SpinneretIPBlock.class)
+        assertEquals("10.9.0.3=abc123", client.resources(SpinneretIPBlock.class)
                 .withName(block.getMetadata().getName()).get().getSpec().allocatedIPs, "allocations untouched");
     }
 

@@ -1,6 +1,7 @@
 package dev.spinneret.bench;
 
 import dev.spinneret.e2e.BenchCluster;
+import dev.spinneret.ledger.Ledgers;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
@@ -196,7 +197,7 @@ public final class ScaleBench {
      * written by a coalescing writer about a second behind, which would time the coalescing, not the release.
      */
     static long allocated(KubernetesClient client, String pool) {
-        String ledger = dev.spinneret.blocks.Ledgers.of(client, pool);
+        String ledger = Ledgers.of(client, pool);
         return ledger.isEmpty() ? 0 : ledger.split(",").length;
     }
 }

@@ -1,6 +1,7 @@
 package dev.spinneret.bench;
 
 import dev.spinneret.e2e.BenchCluster;
+import dev.spinneret.e2e.GoPlugin;
 import dev.spinneret.ip.IpAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -583,7 +584,7 @@ public final class WhereaboutsBench {
 
     /** The Go plugin (target/cni/spinneret, built by mvn package or src/main/cni/build.sh). */
     static List<String> spinneretPlugin() throws Exception {
-        return List.of(dev.spinneret.e2e.GoPlugin.binary().toString());
+        return List.of(GoPlugin.binary().toString());
     }
 
     static String pluginDescription(List<String> plugin) {

@@ -9,6 +9,7 @@ import dev.spinneret.cluster.AdmissionGate.Seen;
 import dev.spinneret.ip.Cidr;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ip.IpRangeSet;
+import dev.spinneret.pool.Footprint;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

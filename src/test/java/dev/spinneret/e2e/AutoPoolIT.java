@@ -32,9 +32,7 @@ class AutoPoolIT {
         cluster = RealCluster.get();
         cluster.kubectlApply(Yaml.subnet("auto-a", "10.90.0.0/16", "10.90.0.1-10.90.0.200")).ok();
         cluster.kubectlApply(Yaml.subnet("auto-b", "10.91.0.0/16", "10.91.0.1-10.91.0.200")).ok();
-        cluster.kubectl("create", "namespace", "auto").ok();
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "auto")
-                .code() == 0);
+        TestNamespace.create(cluster, "auto");
     }
 
     static List<SpiderIPPool> poolsOf(String kind, String name) {

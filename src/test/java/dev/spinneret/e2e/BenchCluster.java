@@ -1,5 +1,6 @@
 package dev.spinneret.e2e;
 
+import dev.spinneret.bench.PodAdmissionBenchAccess;
 import dev.spinneret.ip.IpAddress;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -124,7 +125,7 @@ public final class BenchCluster {
         Map<Double, Double> now = buckets(webhook);
         TreeMap<Double, Double> delta = new TreeMap<>();
         now.forEach((le, v) -> delta.put(le, v - snapshot.getOrDefault(le, 0.0)));
-        return dev.spinneret.bench.PodAdmissionBenchAccess.quantiles(delta);
+        return PodAdmissionBenchAccess.quantiles(delta);
     }
 
     private Map<Double, Double> buckets(String webhook) {

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
-import dev.spinneret.blocks.PoolBlocks;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ip.IpRangeSet;
+import dev.spinneret.ledger.PoolBlocks;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -45,8 +45,7 @@ class BlockLedgerIT {
     @BeforeAll
     static void up() {
         cluster = RealCluster.get();
-        cluster.kubectl("create", "namespace", NS).ok();
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", NS).code() == 0);
+        TestNamespace.create(cluster, NS);
     }
 
     @AfterAll

@@ -1,6 +1,5 @@
 package dev.spinneret.e2e;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -107,8 +105,7 @@ class CniRealApiServerIT {
                   subnet: 10.82.0.0/16
                   ips: ["10.82.0.10-10.82.0.20"]
                 """).ok();
-        cluster.kubectl("create", "namespace", "cni").ok();
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "cni").code() == 0);
+        TestNamespace.create(cluster, "cni");
     }
 
     static String javaBin() {

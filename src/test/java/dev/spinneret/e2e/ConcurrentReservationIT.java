@@ -32,8 +32,7 @@ class ConcurrentReservationIT {
     @Test
     void twoHundredPodsTwoReplicasNoDuplicatesThenExhausted() throws Exception {
         cluster.kubectlApply(Yaml.pool("bulk", "10.50.0.0/16", "10.50.0.1-10.50.0.200")).ok();
-        cluster.kubectlApply(Yaml.namespace("bulk", "bulk")).ok();
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "bulk").code() == 0);
+        TestNamespace.createWithDefaultPool(cluster, "bulk", "bulk");
         ExecutorService pool = Executors.newFixedThreadPool(10);
         List<Future<RealCluster.Result>> applies = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

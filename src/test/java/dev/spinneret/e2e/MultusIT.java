@@ -1,6 +1,5 @@
 package dev.spinneret.e2e;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,7 +10,6 @@ import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
 import io.fabric8.kubernetes.api.model.Pod;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +35,8 @@ class MultusIT {
     @BeforeAll
     static void up() {
         cluster = RealCluster.get();
-        cluster.kubectl("create", "namespace", NS).ok();
-        cluster.kubectlApply(Yaml.namespace("multus-dflt", "mx-ns-v4")).ok();
-        for (String ns : List.of(NS, "multus-dflt")) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", ns)
-                    .code() == 0);
-        }
+        TestNamespace.create(cluster, NS);
+        TestNamespace.createWithDefaultPool(cluster, "multus-dflt", "mx-ns-v4");
         cluster.kubectlApply(Yaml.pool("mx-macvlan-v4", "10.180.0.0/16", "10.180.1.10-10.180.1.40")).ok();
         cluster.kubectlApply(Yaml.pool("mx-ipvlan-v4", "10.181.0.0/16", "10.181.1.10-10.181.1.40")).ok();
         cluster.kubectlApply(Yaml.pool("mx-eth0-v4", "10.182.0.0/16", "10.182.1.10-10.182.1.40")).ok();

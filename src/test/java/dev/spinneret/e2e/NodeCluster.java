@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
  * integration-tests/images/build-images.sh, shared by every *NodeIT class and stopped by a shutdown hook. The
  * nodes' pod network is the bridge plugin with Spinneret as its IPAM. Needs root (CI runs as root).
  */
-public final class NodeCluster {
+public final class NodeCluster implements Kubectl {
     static final Path DIR = RealCluster.ROOT.resolve("target/e2e-nodes");
     static final String NS = "spinneret-system";
     private static NodeCluster instance;
@@ -62,6 +62,7 @@ public final class NodeCluster {
         return client;
     }
 
+    @Override
     public RealCluster.Result kubectl(String... args) {
         List<String> cmd = new ArrayList<>(List.of(env.get("KUBECTL")));
         cmd.addAll(List.of(args));
@@ -69,6 +70,7 @@ public final class NodeCluster {
     }
 
     /** {@code kubectl apply -f -} of {@code yaml}, with {@code extra} flags (e.g. {@code --as=...}). */
+    @Override
     public RealCluster.Result kubectlApply(String yaml, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(env.get("KUBECTL"), "apply", "-f", "-"));
         cmd.addAll(List.of(extra));

@@ -21,56 +21,33 @@ final class NodeWorkloads {
         return NodeCluster.get();
     }
 
+    /** A namespace ready for pods (its default ServiceAccount exists). */
     static void namespace(String ns) {
-        c().kubectl("create", "namespace", ns).ok();
-        NodeCluster.await("ServiceAccount " + ns + "/default", Duration.ofSeconds(60),
-                () -> c().kubectl("-n", ns, "get", "sa", "default").code() == 0);
+        TestNamespace.create(c(), ns);
     }
 
     /** A namespace and a pool of the same name in the nodes' subnet (10.244.0.0/16) with these addresses. */
     static void namespaceWithPool(String name, String ips) {
-        namespace(name);
-        c().kubectlApply(Yaml.pool(name, "10.244.0.0/16", ips)).ok();
+        TestNamespace.createWithPool(c(), name, name, "10.244.0.0/16", ips);
     }
 
     /** A busybox workload (httpd on :80), spread over both nodes, with these pod-template annotations. */
     static String workload(String kind, String ns, String name, int replicas, String... annotations) {
-        StringBuilder a = new StringBuilder();
-        for (String line : annotations) {
-            a.append("        ").append(line).append('\n');
-        }
-        return """
-                apiVersion: apps/v1
-                kind: %s
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  replicas: %d
-                %s  selector:
+        return new Yaml.Workload(kind, ns, name, replicas).annotations(annotations).orderedReady().podSpec("""
+                terminationGracePeriodSeconds: 1
+                topologySpreadConstraints:
+                - maxSkew: 1
+                  topologyKey: kubernetes.io/hostname
+                  whenUnsatisfiable: ScheduleAnyway
+                  labelSelector:
                     matchLabels:
                       app: %s
-                  template:
-                    metadata:
-                      labels:
-                        app: %s
-                      annotations:
-                %s    spec:
-                      terminationGracePeriodSeconds: 1
-                      topologySpreadConstraints:
-                      - maxSkew: 1
-                        topologyKey: kubernetes.io/hostname
-                        whenUnsatisfiable: ScheduleAnyway
-                        labelSelector:
-                          matchLabels:
-                            app: %s
-                      containers:
-                      - name: app
-                        image: localhost/spinneret/busybox:dev
-                        imagePullPolicy: Never
-                        command: ["httpd", "-f", "-p", "80"]
-                """.formatted(kind, name, ns, replicas,
-                kind.equals("StatefulSet") ? "  serviceName: " + name + "\n" : "", name, name, a, name);
+                containers:
+                - name: app
+                  image: localhost/spinneret/busybox:dev
+                  imagePullPolicy: Never
+                  command: ["httpd", "-f", "-p", "80"]
+                """.formatted(name)).yaml();
     }
 
     static List<Pod> running(String ns, String app) {

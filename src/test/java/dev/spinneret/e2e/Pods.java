@@ -3,6 +3,7 @@ package dev.spinneret.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.ledger.Ledgers;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
@@ -47,11 +48,11 @@ final class Pods {
 
     /** The pool's whole ledger (its blocks merged), encoded. */
     static String ledger(KubernetesClient c, String pool) {
-        return dev.spinneret.blocks.Ledgers.of(c, pool);
+        return Ledgers.of(c, pool);
     }
 
     /** {@code status.allocatedIPCount}, once settled (the counts lag the blocks by about a second). */
     static long allocated(KubernetesClient c, String pool) {
-        return dev.spinneret.blocks.Ledgers.settledCount(c, pool);
+        return Ledgers.settledCount(c, pool);
     }
 }

@@ -38,7 +38,7 @@ class PoolAdminIT {
     @BeforeAll
     static void up() {
         cluster = RealCluster.get();
-        cluster.kubectl("create", "namespace", NS).ok();
+        TestNamespace.create(cluster, NS);
     }
 
     @AfterAll

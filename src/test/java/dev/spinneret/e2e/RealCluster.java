@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * shutdown hook — also when a test fails or the run is interrupted. Needs the Go-built binaries (CI builds them;
  * locally: integration-tests/scripts/build-binaries.sh, or SPINNERET_K8S_BIN_DIR).
  */
-public final class RealCluster {
+public final class RealCluster implements Kubectl {
     static final Path ROOT = Path.of("").toAbsolutePath();
     static final Path SCRIPTS = ROOT.resolve("integration-tests/scripts");
     static final Path DIR = ROOT.resolve("target/e2e-control-plane");
@@ -64,6 +64,7 @@ public final class RealCluster {
     }
 
     /** Runs kubectl against the cluster; returns exit code, stdout and stderr. */
+    @Override
     public Result kubectl(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(env.get("KUBECTL"));
@@ -71,6 +72,7 @@ public final class RealCluster {
         return exec(cmd, null, Map.of("KUBECONFIG", env.get("KUBECONFIG")), 120);
     }
 
+    @Override
     public Result kubectlApply(String yaml, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(env.get("KUBECTL"), "apply", "-f", "-"));
         cmd.addAll(List.of(extra));

@@ -4,7 +4,6 @@ import static dev.spinneret.e2e.NodeWorkloads.RUNNING;
 import static dev.spinneret.e2e.NodeWorkloads.assertPodIpIsTheReservation;
 import static dev.spinneret.e2e.NodeWorkloads.awaitRunning;
 import static dev.spinneret.e2e.NodeWorkloads.ipsByName;
-import static dev.spinneret.e2e.NodeWorkloads.namespace;
 import static dev.spinneret.e2e.NodeWorkloads.namespaceWithPool;
 import static dev.spinneret.e2e.NodeWorkloads.running;
 import static dev.spinneret.e2e.NodeWorkloads.sleep;
@@ -54,7 +53,7 @@ class RealNodesIT {
     @Test
     @Order(1)
     void deploymentWithAnAutomaticPoolRunsOnBothNodesAndPodsReachEachOther() {
-        namespace("nodes-dep");
+        TestNamespace.create(c, "nodes-dep");
         c.kubectlApply(workload("Deployment", "nodes-dep", "web", 2, "ipam.spidernet.io/ippool-ip-number: \"+2\"",
                 "ipam.spidernet.io/subnet: '{\"interface\":\"eth0\",\"ipv4\":[\"nodes-subnet\"]}'")).ok();
         List<Pod> pods = awaitRunning("nodes-dep", "web", 2);
@@ -245,7 +244,7 @@ class RealNodesIT {
     @Test
     @Order(7)
     void kubeSystemPodsAndAPodCreatedDuringAnOutageRunWithPoolAddresses() {
-        String dns = workload("Deployment", "kube-system", "dns-like", 2).replace("      annotations:\n", "");
+        String dns = workload("Deployment", "kube-system", "dns-like", 2);
         c.kubectlApply(dns).ok();
         List<Pod> pods = awaitRunning("kube-system", "dns-like", 2);
         for (Pod p : pods) {
@@ -259,8 +258,7 @@ class RealNodesIT {
                 .inNamespace(NodeCluster.NS).withLabel("app.kubernetes.io/component", "controller").list().getItems()
                 .isEmpty());
         try {
-            c.kubectlApply(workload("Deployment", "kube-system", "during-outage", 1)
-                    .replace("      annotations:\n", "")).ok();
+            c.kubectlApply(workload("Deployment", "kube-system", "during-outage", 1)).ok();
             sleep(Duration.ofSeconds(15));
             List<Pod> waiting = c.pods("kube-system", "app=during-outage");
             assertEquals(1, waiting.size());

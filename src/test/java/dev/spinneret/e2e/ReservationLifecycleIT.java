@@ -16,8 +16,7 @@ class ReservationLifecycleIT {
     @BeforeAll
     static void up() {
         cluster = RealCluster.get();
-        cluster.kubectl("create", "namespace", "life").ok();
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "life").code() == 0);
+        TestNamespace.create(cluster, "life");
     }
 
     static String pod(String name, String annotations, String labels) {

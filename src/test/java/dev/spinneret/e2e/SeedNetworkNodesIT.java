@@ -336,7 +336,7 @@ class SeedNetworkNodesIT {
             NodeCluster.await("no Spinneret replica left", Duration.ofSeconds(120), () -> c.client().pods()
                     .inNamespace(NodeCluster.NS).withLabel("app.kubernetes.io/component", "controller").list()
                     .getItems().isEmpty());
-            c.kubectlApply(workload("Deployment", "seed-plain", "plain", 2).replace("      annotations:\n", "")).ok();
+            c.kubectlApply(workload("Deployment", "seed-plain", "plain", 2)).ok();
             for (Pod p : awaitRunning("seed-plain", "plain", 2)) {
                 assertNull(Pods.reservation(p), "Spinneret never saw " + p.getMetadata().getName());
                 assertTrue(p.getStatus().getPodIP().matches("10\\.244\\.24[23]\\.\\d+"),

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
 import dev.spinneret.ip.IpRangeSet;
@@ -87,7 +88,7 @@ class SeedWalkthroughIT {
     @Test
     @Order(5)
     void deploymentPodsGetAddressesFromTheAnnotatedPool() {
-        cluster.kubectl("create", "namespace", "seed").ok();
+        TestNamespace.create(cluster, "seed");
         cluster.kubectlApply(Yaml.deployment("seed", "nginx-m", 2, "{\"ipv4\":[\"nginx-v4-ippool\"]}")).ok();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             List<Pod> pods = cluster.client().pods().inNamespace("seed").withLabel("app", "nginx-m").list().getItems();
@@ -176,7 +177,7 @@ class SeedWalkthroughIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(
                 "nginx-subnet-v4 4 10.244.0.0/16 16 25602",
                 squash(cluster.kubectl("get", "ss", "nginx-subnet-v4", "--no-headers").ok().out())));
-        String controlled = cluster.client().resources(dev.spinneret.api.v2beta1.SpiderSubnet.class)
+        String controlled = cluster.client().resources(SpiderSubnet.class)
                 .withName("nginx-subnet-v4").get().getStatus().controlledIPPools;
         assertTrue(controlled.contains("apps_v1_Deployment_seed_nginx"), controlled);
 

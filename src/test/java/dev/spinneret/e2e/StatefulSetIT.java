@@ -34,9 +34,7 @@ class StatefulSetIT {
 
     @Test
     void ordinalsKeepTheirAddresses() {
-        cluster.kubectlApply(Yaml.pool("sts-pool", "10.60.0.0/16", "10.60.0.1-10.60.0.10")).ok();
-        cluster.kubectl("create", "namespace", "sts").ok();
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.kubectl("get", "sa", "default", "-n", "sts").code() == 0);
+        TestNamespace.createWithPool(cluster, "sts", "sts-pool", "10.60.0.0/16", "10.60.0.1-10.60.0.10");
         cluster.kubectlApply(Yaml.statefulSet("sts", "db", 3, "{\"ipv4\":[\"sts-pool\"]}")).ok();
         await().atMost(Duration.ofSeconds(60)).until(() -> ips().size() == 3);
         Map<String, String> before = ips();

@@ -112,12 +112,9 @@ class TrustBoundaryIT {
         cluster = RealCluster.get();
         admin = cluster.client();
         dir = Files.createTempDirectory("spn-trust-it");
-        cluster.kubectl("create", "namespace", NS).ok();
-        cluster.kubectl("create", "namespace", NS_EXCLUDED).ok();
+        TestNamespace.create(cluster, NS, NS_EXCLUDED);
         cluster.kubectl("label", "namespace", NS_EXCLUDED, IGNORE + "=true").ok();
         for (String ns : List.of(NS, NS_EXCLUDED)) {
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    assertEquals(0, cluster.kubectl("get", "sa", "default", "-n", ns).code(), "default SA of " + ns));
             // tenant-a may create, read, label and delete pods here, nothing else (the issue's tenant)
             cluster.kubectlApply("""
                     apiVersion: rbac.authorization.k8s.io/v1

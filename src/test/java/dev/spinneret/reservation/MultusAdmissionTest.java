@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.admission.Reviews;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.ledger.Ledgers;
 import dev.spinneret.selection.IpamAnnotations;
 import dev.spinneret.selection.MultusAnnotations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -54,7 +56,7 @@ class MultusAdmissionTest {
         client.resources(SpiderIPPool.class).delete();
         client.genericKubernetesResources(NAD).inAnyNamespace().delete();
         // this profile starts its own Quarkus instance: on a loaded machine its informers take longer than 20 s
-        await().atMost(Duration.ofSeconds(90)).until(dev.spinneret.admission.Reviews::ready);
+        await().atMost(Duration.ofSeconds(90)).until(Reviews::ready);
     }
 
     void nad(String ns, String name, String config) {
@@ -95,7 +97,7 @@ class MultusAdmissionTest {
         PodAdmissionTest.pool(client, "dflt", "10.40.0.0/16", null, "10.40.0.10-10.40.0.20");
         post("mutate-pod", review("Pod", "CREATE", PodAdmissionTest.pod("plain", null), null, false))
                 .body("response.allowed", equalTo(true)).body("response.patch", org.hamcrest.Matchers.nullValue());
-        assertEquals("", dev.spinneret.blocks.Ledgers.of(client, "dflt"));
+        assertEquals("", Ledgers.of(client, "dflt"));
     }
 
     @Test

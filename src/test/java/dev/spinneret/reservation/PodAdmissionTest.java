@@ -7,17 +7,24 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spinneret.admission.Reviews;
+import dev.spinneret.api.v2beta1.IPAllocationDetail;
+import dev.spinneret.api.v2beta1.PodIPAllocation;
+import dev.spinneret.api.v2beta1.SpiderEndpoint;
+import dev.spinneret.api.v2beta1.SpiderEndpointStatus;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
-import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
 import dev.spinneret.api.v2beta1.SpiderReservedIP;
 import dev.spinneret.api.v2beta1.SpiderReservedIPSpec;
+import dev.spinneret.api.v2beta1.SpiderSubnet;
+import dev.spinneret.api.v2beta1.SpiderSubnetSpec;
+import dev.spinneret.ledger.Ledgers;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,9 +32,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +53,7 @@ class PodAdmissionTest {
     void ready() {
         client.resources(SpiderIPPool.class).delete();
         client.resources(SpiderReservedIP.class).delete();
-        await().atMost(Duration.ofSeconds(20)).until(dev.spinneret.admission.Reviews::ready);
+        await().atMost(Duration.ofSeconds(20)).until(Reviews::ready);
     }
 
     static void pool(KubernetesClient c, String name, String subnet, String gateway, String... ips) {
@@ -93,7 +100,7 @@ class PodAdmissionTest {
     }
 
     String ledger(String pool) {
-        return dev.spinneret.blocks.Ledgers.of(client, pool);
+        return Ledgers.of(client, pool);
     }
 
     @Test
@@ -109,7 +116,7 @@ class PodAdmissionTest {
         assertEquals("10.20.0.1", eth0.get("ipv4Gateway").asText());
         String id = first.get("id").asText();
         assertEquals("10.20.1.10=" + id, ledger("web"));
-        assertEquals(1L, dev.spinneret.blocks.Ledgers.settledCount(client, "web"));
+        assertEquals(1L, Ledgers.settledCount(client, "web"));
         // the very same request again (a retry of this review) holds the same address, takes nothing more
         JsonNode again = reservedIps(post("mutate-pod", body).extract().asString());
         assertEquals(first, again);
@@ -313,7 +320,7 @@ class PodAdmissionTest {
         }
         assertEquals(40, got.size());
         assertEquals(40, new java.util.HashSet<>(got).size(), "duplicate address handed out: " + got);
-        assertEquals(40L, dev.spinneret.blocks.Ledgers.settledCount(client, "many"));
+        assertEquals(40L, Ledgers.settledCount(client, "many"));
         assertNotEquals("", ledger("many"));
     }
 
@@ -393,7 +400,7 @@ class PodAdmissionTest {
                 "+1")), "fixed size", "ConfigMap default/app");
         SpiderSubnet six = new SpiderSubnet();
         six.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("six").build());
-        six.setSpec(new dev.spinneret.api.v2beta1.SpiderSubnetSpec());
+        six.setSpec(new SpiderSubnetSpec());
         six.getSpec().subnet = "fd00::/64";
         six.getSpec().ipVersion = 6L;
         six.getSpec().ips = java.util.List.of("fd00::10-fd00::20");
@@ -409,7 +416,7 @@ class PodAdmissionTest {
         JsonNode r = reservedIps(post("mutate-pod", review("Pod", "CREATE", pod("named", "{\"ipv4\":[\"bound\"]}"),
                 null, false)).extract().asString());
         String id = r.get("id").asText();
-        assertEquals(Map.of(id, "default/named"), dev.spinneret.blocks.Ledgers.holders(client, "bound"));
+        assertEquals(Map.of(id, "default/named"), Ledgers.holders(client, "bound"));
         // the annotation names the pool's UID, so the CNI plugin finds the block without reading the pool
         assertEquals(client.resources(SpiderIPPool.class).withName("bound").get().getMetadata().getUid(),
                 r.at("/poolUIDs/bound").asText());
@@ -430,7 +437,7 @@ class PodAdmissionTest {
         assertTrue(name.matches("web-7d9f-[bcdfghjklmnpqrstvwxz2456789]{5}"), name);
         String id = M.readTree(patched.at("/metadata/annotations").get(IpamAnnotations.RESERVED_IPS).asText())
                 .get("id").asText();
-        assertEquals(Map.of(id, "default/" + name), dev.spinneret.blocks.Ledgers.holders(client, "gen"));
+        assertEquals(Map.of(id, "default/" + name), Ledgers.holders(client, "gen"));
     }
 
     @Test
@@ -441,13 +448,13 @@ class PodAdmissionTest {
                 "{\"ipv4\":[\"stsv\"]}"), null, false)).extract().asString());
         String victimId = victim.get("id").asText();
         // an endpoint "evil-0" claiming the victim's reservation, as a node's credentials could write one
-        dev.spinneret.api.v2beta1.SpiderEndpoint se = new dev.spinneret.api.v2beta1.SpiderEndpoint();
+        SpiderEndpoint se = new SpiderEndpoint();
         se.setMetadata(new ObjectMetaBuilder().withName("evil-0").withNamespace("default").build());
-        se.setStatus(new dev.spinneret.api.v2beta1.SpiderEndpointStatus());
-        se.getStatus().current = new dev.spinneret.api.v2beta1.PodIPAllocation();
+        se.setStatus(new SpiderEndpointStatus());
+        se.getStatus().current = new PodIPAllocation();
         se.getStatus().current.reservationID = victimId;
         se.getStatus().current.uid = "0";
-        dev.spinneret.api.v2beta1.IPAllocationDetail d = new dev.spinneret.api.v2beta1.IPAllocationDetail();
+        IPAllocationDetail d = new IPAllocationDetail();
         d.iface = "eth0";
         d.ipv4 = victim.at("/interfaces/0/ipv4").asText();
         d.ipv4Pool = "stsv";
@@ -459,7 +466,7 @@ class PodAdmissionTest {
         JsonNode got = reservedIps(post("mutate-pod", review("Pod", "CREATE", evil, null, false)).extract().asString());
         assertNotEquals(victimId, got.get("id").asText());
         assertNotEquals(victim.at("/interfaces/0/ipv4").asText(), got.at("/interfaces/0/ipv4").asText());
-        assertEquals("default/victim", dev.spinneret.blocks.Ledgers.holders(client, "stsv").get(victimId));
+        assertEquals("default/victim", Ledgers.holders(client, "stsv").get(victimId));
     }
 
     @Test
@@ -478,7 +485,7 @@ class PodAdmissionTest {
             JsonNode ann = M.readTree(now.getMetadata().getAnnotations().get(IpamAnnotations.RESERVED_IPS));
             assertEquals(id, ann.get("id").asText());
             assertEquals("10.34.0.1/16", ann.at("/interfaces/0/ipv4").asText());
-            assertEquals(Map.of(id, "default/unseen"), dev.spinneret.blocks.Ledgers.holders(client, "late"));
+            assertEquals(Map.of(id, "default/unseen"), Ledgers.holders(client, "late"));
         });
     }
 

@@ -1,0 +1,460 @@
+package dev.spinneret.ledger;
+
+import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
+import dev.spinneret.api.v1alpha1.SpinneretIPBlockSpec;
+import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
+import dev.spinneret.api.v2beta1.SpiderIPPool;
+import dev.spinneret.api.v2beta1.SpiderIPPoolStatus;
+import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.ip.AddressBlocks;
+import dev.spinneret.ip.AllocationLedger;
+import dev.spinneret.ip.IpAddress;
+import dev.spinneret.ip.IpFamily;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The pools' ledgers as {@link SpinneretIPBlock}s: an in-memory view per pool (an informer on the blocks plus what
+ * this process last wrote; stale only costs a 409), fresh reads, conditional writes, and the migration of a pool
+ * whose {@code status.allocatedIPs} still holds the whole ledger inline.
+ *
+ * <p>Once migrated, {@code status.allocatedIPs} holds {@link #MARKER}, which earlier Spinneret versions refuse to
+ * decode: a replica of an earlier version fails its reservations (the denial goes back to the client; controllers retry) instead of
+ * allocating from an empty ledger.
+ */
+@ApplicationScoped
+public class PoolBlocks {
+    private static final Logger LOG = Logger.getLogger(PoolBlocks.class);
+    /** {@code status.allocatedIPs} of a pool whose ledger lives in blocks. */
+    public static final String MARKER = "spinneret-blocks/v1";
+    /** {@code status.allocatedIPs} prefix while a pool's inline ledger is copied into blocks; the ledger follows. */
+    public static final String MIGRATING = MARKER + " migrating ";
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    ClusterCache cache;
+
+    private volatile SharedIndexInformer<SpinneretIPBlock> informer;
+    private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
+    /** pool UID → its view. */
+    private final Map<String, View> views = new ConcurrentHashMap<>();
+
+    /** The blocks of one pool as last seen, with an index reservation id → blocks. Thread-safe. */
+    public static final class View implements BlockView {
+        final IpFamily family;
+        private final TreeMap<IpAddress, Block> blocks = new TreeMap<>();
+        private final Map<String, Set<IpAddress>> byId = new HashMap<>();
+
+        View(IpFamily family) {
+            this.family = family;
+        }
+
+        @Override
+        public synchronized Block get(IpAddress first) {
+            return blocks.get(first);
+        }
+
+        @Override
+        public synchronized List<Block> all() {
+            return new ArrayList<>(blocks.values());
+        }
+
+        @Override
+        public synchronized List<Block> holding(String id) {
+            List<Block> out = new ArrayList<>();
+            for (IpAddress a : byId.getOrDefault(id, Set.of())) {
+                Block b = blocks.get(a);
+                if (b != null) {
+                    out.add(b);
+                }
+            }
+            return out;
+        }
+
+        synchronized void put(Block b, boolean onlyIfNewer) {
+            Block old = blocks.get(b.first());
+            if (onlyIfNewer && old != null && older(b.resourceVersion(), old.resourceVersion())) {
+                return;
+            }
+            if (old != null) {
+                for (String id : old.ledger().reservationIds()) {
+                    Set<IpAddress> s = byId.get(id);
+                    if (s != null && s.remove(old.first()) && s.isEmpty()) {
+                        byId.remove(id);
+                    }
+                }
+            }
+            blocks.put(b.first(), b);
+            for (String id : b.ledger().reservationIds()) {
+                byId.computeIfAbsent(id, k -> new HashSet<>()).add(b.first());
+            }
+        }
+
+        synchronized void remove(IpAddress first) {
+            Block old = blocks.remove(first);
+            if (old != null) {
+                for (String id : old.ledger().reservationIds()) {
+                    Set<IpAddress> s = byId.get(id);
+                    if (s != null && s.remove(first) && s.isEmpty()) {
+                        byId.remove(id);
+                    }
+                }
+            }
+        }
+
+        synchronized void replaceAll(List<Block> fresh) {
+            blocks.clear();
+            byId.clear();
+            fresh.forEach(b -> put(b, false));
+        }
+
+        /** Resource versions are opaque; a numeric comparison only avoids going back to an older copy (a 409). */
+        private static boolean older(String a, String b) {
+            try {
+                return Long.parseLong(a) < Long.parseLong(b);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+    }
+
+    /** A block write lost to a concurrent writer (or a create to an existing block): the view now has it fresh. */
+    public static final class Conflict extends RuntimeException {
+        Conflict(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Calls {@code listener} with the pool's name whenever the informer sees one of its blocks added, changed or
+     * deleted — whichever replica wrote it (the counts writer recomputes from the view that now includes it).
+     */
+    public void onChange(Consumer<String> listener) {
+        changeListeners.add(listener);
+    }
+
+    private void changed(SpinneretIPBlock b) {
+        String pool = b.getSpec() == null ? null : b.getSpec().pool;
+        if (pool == null) {
+            return;
+        }
+        for (Consumer<String> l : changeListeners) {
+            try {
+                l.accept(pool);
+            } catch (RuntimeException e) {
+                LOG.warnf("block change listener failed for SpiderIPPool %s: %s", pool, e.getMessage());
+            }
+        }
+    }
+
+    public synchronized void start() {
+        if (informer != null) {
+            return;
+        }
+        informer = ClusterCache.resilient(client.resources(SpinneretIPBlock.class).runnableInformer(0));
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(SpinneretIPBlock b) {
+                seen(b);
+                changed(b);
+            }
+
+            @Override
+            public void onUpdate(SpinneretIPBlock old, SpinneretIPBlock b) {
+                seen(b);
+                changed(b);
+            }
+
+            @Override
+            public void onDelete(SpinneretIPBlock b, boolean unknown) {
+                View v = b.getSpec() == null ? null : views.get(b.getSpec().poolUID);
+                if (v != null) {
+                    try {
+                        v.remove(IpAddress.parse(v.family, b.getSpec().firstIP));
+                    } catch (RuntimeException e) {
+                        // not a block we could have read
+                    }
+                }
+                changed(b);
+            }
+        });
+        informer.start();
+    }
+
+    private void seen(SpinneretIPBlock b) {
+        if (b.getSpec() == null || b.getSpec().poolUID == null) {
+            return;
+        }
+        IpFamily f = Integer.valueOf(6).equals(b.getSpec().ipVersion) ? IpFamily.V6 : IpFamily.V4;
+        View v = views.computeIfAbsent(b.getSpec().poolUID, k -> new View(f));
+        try {
+            v.put(decode(b, v.family), true);
+        } catch (RuntimeException e) {
+            LOG.warnf("SpinneretIPBlock %s cannot be read (%s); ignored until it changes", b.getMetadata().getName(),
+                    e.getMessage());
+        }
+    }
+
+    /** The pool's family: spec.ipVersion, else its subnet's (as the pool webhook derives it). */
+    public static IpFamily family(SpiderIPPool pool) {
+        var s = pool.getSpec();
+        if (s == null) {
+            return IpFamily.V4;
+        }
+        if (s.ipVersion != null) {
+            return s.ipVersion == 6 ? IpFamily.V6 : IpFamily.V4;
+        }
+        return s.subnet != null && s.subnet.contains(":") ? IpFamily.V6 : IpFamily.V4;
+    }
+
+    public static boolean migrated(SpiderIPPool pool) {
+        return pool.getStatus() != null && MARKER.equals(pool.getStatus().allocatedIPs);
+    }
+
+    /** The view of {@code pool}'s blocks (possibly stale; empty before anything was seen). */
+    public View view(SpiderIPPool pool) {
+        return views.computeIfAbsent(pool.getMetadata().getUid(), k -> new View(family(pool)));
+    }
+
+    /** Reads every block of {@code pool} from the API server (a list by label) and makes the view equal to it. */
+    public View readFresh(SpiderIPPool pool) {
+        View v = view(pool);
+        List<Block> fresh = new ArrayList<>();
+        for (SpinneretIPBlock b : client.resources(SpinneretIPBlock.class)
+                .withLabel(SpinneretIPBlock.POOL_UID_LABEL, pool.getMetadata().getUid()).list().getItems()) {
+            if (b.getSpec() != null && pool.getMetadata().getUid().equals(b.getSpec().poolUID)) {
+                fresh.add(decode(b, v.family));
+            }
+        }
+        v.replaceAll(fresh);
+        return v;
+    }
+
+    /** Reads one block fresh (absent if not stored) and puts it into the view. */
+    public Block readFresh(SpiderIPPool pool, IpAddress first) {
+        View v = view(pool);
+        String name = name(pool, first);
+        SpinneretIPBlock o = client.resources(SpinneretIPBlock.class).withName(name).get();
+        if (o == null) {
+            v.remove(first);
+            return Block.absent(name, first);
+        }
+        Block b = decode(o, v.family);
+        v.put(b, false);
+        return b;
+    }
+
+    /**
+     * The pool's whole ledger, read fresh: its blocks merged, or, for a pool not migrated yet, its inline ledger.
+     *
+     * @throws IllegalArgumentException when the inline ledger cannot be decoded
+     */
+    public AllocationLedger assembled(SpiderIPPool pool) {
+        String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
+        if (MARKER.equals(s)) {
+            return AddressBlocks.merge(family(pool), readFresh(pool).all().stream().map(Block::ledger).toList());
+        }
+        return inline(pool);
+    }
+
+    /**
+     * Reservation id → the pod it is bound to ({@code namespace/name}), over the pool's blocks as last seen (after
+     * {@link #assembled}, as just read). Empty for a pool whose ledger is still inline (no bindings).
+     */
+    public Map<String, String> holders(SpiderIPPool pool) {
+        Map<String, String> out = new HashMap<>();
+        if (migrated(pool)) {
+            for (Block b : view(pool).all()) {
+                out.putAll(b.holders());
+            }
+        }
+        return out;
+    }
+
+    /** The inline ledger of a pool not migrated (or being migrated). */
+    public static AllocationLedger inline(SpiderIPPool pool) {
+        String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
+        if (s != null && s.startsWith(MIGRATING)) {
+            s = s.substring(MIGRATING.length());
+        }
+        return AllocationLedger.decode(family(pool), s);
+    }
+
+    /** Block name: the pool's UID and the block's first address in hex ({@link Block#name(String, IpAddress)}). */
+    public static String name(SpiderIPPool pool, IpAddress first) {
+        return Block.name(pool.getMetadata().getUid(), first);
+    }
+
+    /** A stored block, decoded. */
+    static Block decode(SpinneretIPBlock o, IpFamily family) {
+        var s = o.getSpec();
+        return Block.of(o.getMetadata().getName(), o.getMetadata().getResourceVersion(),
+                IpAddress.parse(family, s.firstIP), AllocationLedger.decode(family, s.allocatedIPs), s.holders,
+                s.withdrawn);
+    }
+
+    /**
+     * Stores {@code ledger} and {@code marks} as block {@code old} (created when not stored, else updated with its
+     * resourceVersion). Returns the block as stored.
+     *
+     * @throws Conflict when another writer changed (or created) the block first; the view then holds it fresh
+     */
+    public Block write(SpiderIPPool pool, Block old, AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks) {
+        return write(pool, old, ledger, marks, Map.of());
+    }
+
+    /**
+     * As {@link #write(SpiderIPPool, Block, AllocationLedger, List)}, binding the reservations in {@code bind}
+     * (id → {@code namespace/pod name}) as well. The stored holders are exactly the ledger's ids: the old block's
+     * bindings for ids still in it, and {@code bind}'s, which take precedence (a binding is only ever added to an id
+     * that had none or the same one: {@link dev.spinneret.ledger.BlockPlanner} checks).
+     */
+    public Block write(SpiderIPPool pool, Block old, AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks,
+            Map<String, String> bind) {
+        View v = view(pool);
+        TreeMap<String, String> holders = new TreeMap<>();
+        for (String id : ledger.reservationIds()) {
+            String h = bind.getOrDefault(id, old.holder(id));
+            if (h != null) {
+                holders.put(id, h);
+            }
+        }
+        SpinneretIPBlock o = new SpinneretIPBlock();
+        o.setMetadata(new ObjectMetaBuilder().withName(old.name())
+                .withLabels(Map.of(SpinneretIPBlock.POOL_LABEL, pool.getMetadata().getName(),
+                        SpinneretIPBlock.POOL_UID_LABEL, pool.getMetadata().getUid()))
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(pool.getApiVersion())
+                        .withKind(pool.getKind()).withName(pool.getMetadata().getName())
+                        .withUid(pool.getMetadata().getUid()).build())
+                .withResourceVersion(old.resourceVersion()).build());
+        SpinneretIPBlockSpec s = new SpinneretIPBlockSpec();
+        s.pool = pool.getMetadata().getName();
+        s.poolUID = pool.getMetadata().getUid();
+        s.ipVersion = v.family == IpFamily.V6 ? 6 : 4;
+        s.firstIP = old.first().toString();
+        s.allocatedIPs = ledger.encode();
+        s.allocatedIPCount = ledger.size();
+        s.holders = holders.isEmpty() ? null : holders;
+        s.withdrawn = marks.isEmpty() ? null : marks;
+        o.setSpec(s);
+        try {
+            SpinneretIPBlock written = old.stored() ? client.resource(o).update() : client.resource(o).create();
+            Block b = decode(written, v.family);
+            v.put(b, false);
+            return b;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409 && !(e.getCode() == 404 && old.stored())) {
+                throw e;
+            }
+            readFresh(pool, old.first()); // 409: changed or created meanwhile; 404 on update: deleted meanwhile
+            throw new Conflict("SpinneretIPBlock " + old.name() + " changed under this write");
+        }
+    }
+
+    /**
+     * The pool, migrated: its inline ledger (if any) copied into blocks and {@link #MARKER} in
+     * {@code status.allocatedIPs}. Crash-safe and idempotent: the first write replaces the ledger L by
+     * {@code MIGRATING + L} (refused by earlier versions), blocks are created from L when absent (every copier copies
+     * the same L), and a second write stores the bare marker; each write carries the pool's resourceVersion. Returns
+     * null when the pool does not exist.
+     *
+     * @throws IllegalArgumentException when the inline ledger is not a Spinneret ledger
+     */
+    public SpiderIPPool migrate(String poolName, SpiderIPPool known) {
+        SpiderIPPool pool = known;
+        for (int attempt = 1; attempt <= 20; attempt++) {
+            if (pool == null) {
+                return null;
+            }
+            if (migrated(pool)) {
+                return pool;
+            }
+            SpiderIPPoolStatus st = pool.getStatus() == null ? new SpiderIPPoolStatus() : pool.getStatus();
+            AllocationLedger inline = inline(pool); // throws for a ledger that is not ours
+            String next;
+            if (st.allocatedIPs != null && st.allocatedIPs.startsWith(MIGRATING)) {
+                copy(pool, inline);
+                next = MARKER;
+            } else if (inline.isEmpty()) {
+                next = MARKER; // nothing to copy: a new pool gets the marker before its first allocation
+            } else {
+                next = MIGRATING + st.allocatedIPs;
+            }
+            st.allocatedIPs = next;
+            if (st.allocatedIPCount == null) {
+                st.allocatedIPCount = (long) inline.size();
+            }
+            pool.setStatus(st);
+            try {
+                pool = client.resources(SpiderIPPool.class).resource(pool).updateStatus();
+                if (MARKER.equals(next)) {
+                    LOG.infof("SpiderIPPool %s: ledger of %d allocation(s) is kept in SpinneretIPBlocks from now on",
+                            poolName, inline.size());
+                }
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 && e.getCode() != 404) {
+                    throw e;
+                }
+                pool = client.resources(SpiderIPPool.class).withName(poolName).get();
+            }
+        }
+        throw new IllegalStateException("SpiderIPPool " + poolName + " kept changing during its migration to blocks");
+    }
+
+    /** Creates every block of {@code ledger} that does not exist yet (an existing one was copied from the same L). */
+    private void copy(SpiderIPPool pool, AllocationLedger ledger) {
+        SortedMap<IpAddress, AllocationLedger> parts = AddressBlocks.split(ledger);
+        for (var e : parts.entrySet()) {
+            for (int attempt = 1; attempt <= 12; attempt++) {
+                Block b = attempt == 1 ? Block.absent(name(pool, e.getKey()), e.getKey()) : readFresh(pool, e.getKey());
+                // normally absent, or created by another copier of the same ledger; merging keeps every entry of L
+                // even when a block exists for another reason (an entry whose address is held by another id stays
+                // with that id; one re-added after a release is an orphan the GC sweep releases)
+                AllocationLedger merged = b.ledger();
+                boolean changed = false;
+                for (var entry : e.getValue().asMap().entrySet()) {
+                    if (merged.owner(entry.getKey()).isEmpty()) {
+                        merged = merged.with(entry.getKey(), entry.getValue());
+                        changed = true;
+                    }
+                }
+                if (!changed) {
+                    break;
+                }
+                try {
+                    write(pool, b, merged, b.withdrawn());
+                    break;
+                } catch (Conflict c) {
+                    // created or changed by another writer: read it and merge again
+                }
+            }
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        if (informer != null) {
+            informer.stop();
+        }
+    }
+}
