@@ -3,7 +3,7 @@ package dev.spinneret.app;
 import dev.spinneret.cluster.AdmissionGate;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.ReservedAddressesStarter;
-import dev.spinneret.gc.ReservationReaper;
+import dev.spinneret.gc.GarbageCollector;
 import dev.spinneret.ledger.PoolBlocks;
 import dev.spinneret.reservation.LateReservations;
 import io.quarkus.runtime.StartupEvent;
@@ -14,7 +14,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Starts the informers and the reaper off the start-up thread, retrying while the API server is unreachable, so
+ * Starts the informers and the garbage collector off the start-up thread, retrying while the API server is unreachable, so
  * the HTTP server and liveness come up at once and readiness follows the caches.
  */
 @ApplicationScoped
@@ -26,7 +26,7 @@ public class Startup {
     @Inject
     ReservedAddressesStarter reserved;
     @Inject
-    ReservationReaper reaper;
+    GarbageCollector gc;
     @Inject
     LateReservations late;
     @Inject
@@ -47,7 +47,7 @@ public class Startup {
                     cache.start();
                     blocks.start();
                     reserved.start();
-                    reaper.start();
+                    gc.start();
                     late.start();
                     return;
                 } catch (RuntimeException e) {

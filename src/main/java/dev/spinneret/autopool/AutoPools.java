@@ -16,6 +16,7 @@ import dev.spinneret.pool.AddressSpec;
 import dev.spinneret.pool.AutoPoolLabels;
 import dev.spinneret.pool.Footprint;
 import dev.spinneret.pool.Owner;
+import dev.spinneret.pool.PoolSpec;
 import dev.spinneret.selection.AutoPoolAnnotations;
 import dev.spinneret.selection.AutoPoolSizing;
 import dev.spinneret.selection.InterfaceRequest;
@@ -203,8 +204,7 @@ public class AutoPools {
         if (subnet.isMarkedForDeletion()) {
             throw new ReservationDenied(403, "NoSubnet", where + ", which is being deleted");
         }
-        AddressSpec spec = AddressSpec.parse(subnet.getSpec().ipVersion, subnet.getSpec().subnet,
-                subnet.getSpec().ips, subnet.getSpec().excludeIPs, subnet.getSpec().gateway, subnet.getSpec().routes);
+        AddressSpec spec = PoolSpec.complete(subnet.getSpec());
         if (spec.family() != t.family()) {
             throw new ReservationDenied(403, "NoSubnet", where + " under ipv" + t.family().number() + ", but it is an"
                     + " IPv" + spec.family().number() + " subnet");
@@ -385,8 +385,7 @@ public class AutoPools {
     }
 
     static IpRangeSet usable(SpiderIPPool p) {
-        SpiderIPPoolSpec s = p.getSpec();
-        return AddressSpec.parse(s.ipVersion, s.subnet, s.ips, s.excludeIPs, null, null).usable();
+        return PoolSpec.addresses(p).usable();
     }
 
     static String annotation(SpiderIPPool p) {

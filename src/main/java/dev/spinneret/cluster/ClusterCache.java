@@ -25,11 +25,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jboss.logging.Logger;
 
 /**
- * Informer caches the webhooks and the reaper read: pools (for selection only — allocation always reads fresh),
- * namespaces, pods that hold a reservation (label {@code ipam.spidernet.io/reservation-id}, indexed by it),
- * SpiderEndpoints (indexed by reservation id) and Multus' NetworkAttachmentDefinitions (read as untyped objects; the
- * CRD may be absent). A pod that leaves the label selection is reported as deleted: the reaper confirms with the
- * API server before it releases anything. Cached pods carry only the metadata Spinneret reads ({@link
+ * Informer caches the webhooks and the garbage collector read: pools (for selection, and for the ledger writer to
+ * plan from once a pool's ledger is in blocks — a write that allocates is then checked against a fresh read of the
+ * pool, an answer that writes nothing against a fresh read of its blocks), namespaces, pods that hold a reservation
+ * (label {@code ipam.spidernet.io/reservation-id}, indexed by it), SpiderEndpoints (indexed by reservation id) and
+ * Multus' NetworkAttachmentDefinitions (read as untyped objects; the CRD may be absent). A pod that leaves the label
+ * selection is reported as deleted: the garbage collector confirms with the API server before it releases anything.
+ * Cached pods carry only the metadata Spinneret reads ({@link
  * PodMetadataStore}): no spec, no status.
  */
 @ApplicationScoped

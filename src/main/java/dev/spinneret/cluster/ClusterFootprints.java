@@ -4,6 +4,7 @@ import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderSubnet;
 import dev.spinneret.pool.AddressSpec;
 import dev.spinneret.pool.Footprint;
+import dev.spinneret.pool.PoolSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -26,8 +27,7 @@ public class ClusterFootprints {
                 continue;
             }
             try {
-                AddressSpec s = AddressSpec.parse(p.getSpec().ipVersion, p.getSpec().subnet, p.getSpec().ips,
-                        p.getSpec().excludeIPs, null, null);
+                AddressSpec s = PoolSpec.addresses(p);
                 out.add(new Footprint("SpiderIPPool", p.getMetadata().getName(), s.subnet(), s.usable(),
                         p.getMetadata().getUid(), p.getMetadata().getGeneration()));
             } catch (RuntimeException e) {
@@ -40,8 +40,7 @@ public class ClusterFootprints {
                 continue;
             }
             try {
-                AddressSpec s = AddressSpec.parse(p.getSpec().ipVersion, p.getSpec().subnet, p.getSpec().ips,
-                        p.getSpec().excludeIPs, null, null);
+                AddressSpec s = PoolSpec.addresses(p);
                 out.add(new Footprint("SpiderSubnet", p.getMetadata().getName(), s.subnet(), s.usable(),
                         p.getMetadata().getUid(), p.getMetadata().getGeneration()));
             } catch (RuntimeException e) {

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * references, and the labels and annotations under {@code ipam.spidernet.io/} (the reservation id, the reserved
  * addresses). Spec, status and managedFields are dropped: with 10,000 pods they were most of the heap (a full Pod
  * held 9.4-10 KB of live heap, its trimmed metadata 1.5-2.7 KB; docs/scaling.md). Readers of {@link ClusterCache}
- * pods ({@code ReservationReaper}, {@code Reinvocations}) must not look at anything else; a reader that needs
+ * pods (garbage collection in {@code gc/}, {@code Reinvocations}) must not look at anything else; a reader that needs
  * another field adds it here. Strings that repeat across pods (namespaces, keys, owner kinds) are interned.
  *
  * <p>

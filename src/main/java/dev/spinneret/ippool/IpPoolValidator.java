@@ -19,6 +19,7 @@ import dev.spinneret.ledger.ShrinkFence;
 import dev.spinneret.pool.AddressSpec;
 import dev.spinneret.pool.AutoPoolLabels;
 import dev.spinneret.pool.Footprint;
+import dev.spinneret.pool.PoolSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -71,7 +72,7 @@ public class IpPoolValidator implements NamedAdmissionHandler {
         SpiderIPPoolSpec s = pool.getSpec();
         // ipVersion is normally set by the mutating webhook; when it is not, AddressSpec derives it from spec.subnet
         // and reports what is wrong with the subnet itself (e.g. "not in canonical form: use ...")
-        AddressSpec spec = AddressSpec.parse(s.ipVersion, s.subnet, s.ips, s.excludeIPs, s.gateway, s.routes);
+        AddressSpec spec = PoolSpec.complete(s);
         SelectorRules.check("spec.podAffinity", s.podAffinity, false);
         SelectorRules.check("spec.namespaceAffinity", s.namespaceAffinity, true);
         SelectorRules.check("spec.nodeAffinity", s.nodeAffinity, true);
@@ -100,8 +101,7 @@ public class IpPoolValidator implements NamedAdmissionHandler {
             }
             return;
         }
-        AddressSpec before = AddressSpec.parse(old.getSpec().ipVersion, old.getSpec().subnet, old.getSpec().ips,
-                old.getSpec().excludeIPs, null, null);
+        AddressSpec before = PoolSpec.addresses(old);
         IpRangeSet removed = before.usable().minus(newUsable);
         if (removed.isEmpty()) {
             return;
@@ -150,8 +150,7 @@ public class IpPoolValidator implements NamedAdmissionHandler {
         if (own.isEmpty() || own.get().equals(req.userName())) {
             return;
         }
-        AddressSpec before = AddressSpec.parse(old.getSpec().ipVersion, old.getSpec().subnet, old.getSpec().ips,
-                old.getSpec().excludeIPs, null, null);
+        AddressSpec before = PoolSpec.addresses(old);
         if (!before.usable().equals(newUsable)) {
             throw AdmissionDenied.field("spec.ips", "SpiderIPPool " + name(old) + " is the automatic pool of "
                     + labels.get(AutoPoolLabels.KIND) + " " + labels.get(AutoPoolLabels.NAMESPACE) + "/"

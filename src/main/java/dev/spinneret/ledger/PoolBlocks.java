@@ -4,12 +4,12 @@ import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
 import dev.spinneret.api.v1alpha1.SpinneretIPBlockSpec;
 import dev.spinneret.api.v1alpha1.SpinneretIPBlockWithdrawal;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
-import dev.spinneret.api.v2beta1.SpiderIPPoolStatus;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.AllocationLedger;
 import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ip.IpFamily;
+import dev.spinneret.pool.PoolSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,12 +33,13 @@ import org.jboss.logging.Logger;
 
 /**
  * The pools' ledgers as {@link SpinneretIPBlock}s: an in-memory view per pool (an informer on the blocks plus what
- * this process last wrote; stale only costs a 409), fresh reads, conditional writes, and the migration of a pool
- * whose {@code status.allocatedIPs} still holds the whole ledger inline.
+ * this process last wrote; stale only costs a 409), fresh reads and conditional writes. A pool whose
+ * {@code status.allocatedIPs} still holds the whole ledger inline (an earlier version's) is read as such until
+ * {@link InlineLedgerMigration} has moved it into blocks.
  *
  * <p>Once migrated, {@code status.allocatedIPs} holds {@link #MARKER}, which earlier Spinneret versions refuse to
- * decode: a replica of an earlier version fails its reservations (the denial goes back to the client; controllers retry) instead of
- * allocating from an empty ledger.
+ * decode: a replica of an earlier version fails its reservations (the denial goes back to the client; controllers
+ * retry) instead of allocating from an empty ledger.
  */
 @ApplicationScoped
 public class PoolBlocks {
@@ -51,8 +51,6 @@ public class PoolBlocks {
 
     @Inject
     KubernetesClient client;
-    @Inject
-    ClusterCache cache;
 
     private volatile SharedIndexInformer<SpinneretIPBlock> informer;
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
@@ -215,25 +213,13 @@ public class PoolBlocks {
         }
     }
 
-    /** The pool's family: spec.ipVersion, else its subnet's (as the pool webhook derives it). */
-    public static IpFamily family(SpiderIPPool pool) {
-        var s = pool.getSpec();
-        if (s == null) {
-            return IpFamily.V4;
-        }
-        if (s.ipVersion != null) {
-            return s.ipVersion == 6 ? IpFamily.V6 : IpFamily.V4;
-        }
-        return s.subnet != null && s.subnet.contains(":") ? IpFamily.V6 : IpFamily.V4;
-    }
-
     public static boolean migrated(SpiderIPPool pool) {
         return pool.getStatus() != null && MARKER.equals(pool.getStatus().allocatedIPs);
     }
 
     /** The view of {@code pool}'s blocks (possibly stale; empty before anything was seen). */
     public View view(SpiderIPPool pool) {
-        return views.computeIfAbsent(pool.getMetadata().getUid(), k -> new View(family(pool)));
+        return views.computeIfAbsent(pool.getMetadata().getUid(), k -> new View(PoolSpec.family(pool)));
     }
 
     /** Reads every block of {@code pool} from the API server (a list by label) and makes the view equal to it. */
@@ -272,7 +258,7 @@ public class PoolBlocks {
     public AllocationLedger assembled(SpiderIPPool pool) {
         String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
         if (MARKER.equals(s)) {
-            return AddressBlocks.merge(family(pool), readFresh(pool).all().stream().map(Block::ledger).toList());
+            return AddressBlocks.merge(PoolSpec.family(pool), readFresh(pool).all().stream().map(Block::ledger).toList());
         }
         return inline(pool);
     }
@@ -297,7 +283,7 @@ public class PoolBlocks {
         if (s != null && s.startsWith(MIGRATING)) {
             s = s.substring(MIGRATING.length());
         }
-        return AllocationLedger.decode(family(pool), s);
+        return AllocationLedger.decode(PoolSpec.family(pool), s);
     }
 
     /** Block name: the pool's UID and the block's first address in hex ({@link Block#name(String, IpAddress)}). */
@@ -368,86 +354,6 @@ public class PoolBlocks {
             }
             readFresh(pool, old.first()); // 409: changed or created meanwhile; 404 on update: deleted meanwhile
             throw new Conflict("SpinneretIPBlock " + old.name() + " changed under this write");
-        }
-    }
-
-    /**
-     * The pool, migrated: its inline ledger (if any) copied into blocks and {@link #MARKER} in
-     * {@code status.allocatedIPs}. Crash-safe and idempotent: the first write replaces the ledger L by
-     * {@code MIGRATING + L} (refused by earlier versions), blocks are created from L when absent (every copier copies
-     * the same L), and a second write stores the bare marker; each write carries the pool's resourceVersion. Returns
-     * null when the pool does not exist.
-     *
-     * @throws IllegalArgumentException when the inline ledger is not a Spinneret ledger
-     */
-    public SpiderIPPool migrate(String poolName, SpiderIPPool known) {
-        SpiderIPPool pool = known;
-        for (int attempt = 1; attempt <= 20; attempt++) {
-            if (pool == null) {
-                return null;
-            }
-            if (migrated(pool)) {
-                return pool;
-            }
-            SpiderIPPoolStatus st = pool.getStatus() == null ? new SpiderIPPoolStatus() : pool.getStatus();
-            AllocationLedger inline = inline(pool); // throws for a ledger that is not ours
-            String next;
-            if (st.allocatedIPs != null && st.allocatedIPs.startsWith(MIGRATING)) {
-                copy(pool, inline);
-                next = MARKER;
-            } else if (inline.isEmpty()) {
-                next = MARKER; // nothing to copy: a new pool gets the marker before its first allocation
-            } else {
-                next = MIGRATING + st.allocatedIPs;
-            }
-            st.allocatedIPs = next;
-            if (st.allocatedIPCount == null) {
-                st.allocatedIPCount = (long) inline.size();
-            }
-            pool.setStatus(st);
-            try {
-                pool = client.resources(SpiderIPPool.class).resource(pool).updateStatus();
-                if (MARKER.equals(next)) {
-                    LOG.infof("SpiderIPPool %s: ledger of %d allocation(s) is kept in SpinneretIPBlocks from now on",
-                            poolName, inline.size());
-                }
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 && e.getCode() != 404) {
-                    throw e;
-                }
-                pool = client.resources(SpiderIPPool.class).withName(poolName).get();
-            }
-        }
-        throw new IllegalStateException("SpiderIPPool " + poolName + " kept changing during its migration to blocks");
-    }
-
-    /** Creates every block of {@code ledger} that does not exist yet (an existing one was copied from the same L). */
-    private void copy(SpiderIPPool pool, AllocationLedger ledger) {
-        SortedMap<IpAddress, AllocationLedger> parts = AddressBlocks.split(ledger);
-        for (var e : parts.entrySet()) {
-            for (int attempt = 1; attempt <= 12; attempt++) {
-                Block b = attempt == 1 ? Block.absent(name(pool, e.getKey()), e.getKey()) : readFresh(pool, e.getKey());
-                // normally absent, or created by another copier of the same ledger; merging keeps every entry of L
-                // even when a block exists for another reason (an entry whose address is held by another id stays
-                // with that id; one re-added after a release is an orphan the GC sweep releases)
-                AllocationLedger merged = b.ledger();
-                boolean changed = false;
-                for (var entry : e.getValue().asMap().entrySet()) {
-                    if (merged.owner(entry.getKey()).isEmpty()) {
-                        merged = merged.with(entry.getKey(), entry.getValue());
-                        changed = true;
-                    }
-                }
-                if (!changed) {
-                    break;
-                }
-                try {
-                    write(pool, b, merged, b.withdrawn());
-                    break;
-                } catch (Conflict c) {
-                    // created or changed by another writer: read it and merge again
-                }
-            }
         }
     }
 

@@ -25,6 +25,12 @@ public record AddressSpec(IpFamily family, Cidr subnet, IpRangeSet ips, IpRangeS
         return ips.minus(excludeIPs);
     }
 
+    /** What may be handed out: the usable addresses but the {@code reserved} ones (SpiderReservedIPs) and the gateway. */
+    public IpRangeSet handOut(IpRangeSet reserved) {
+        IpRangeSet handOut = usable().minus(reserved);
+        return gateway == null ? handOut : handOut.minus(IpRangeSet.of(IpRange.single(gateway)));
+    }
+
     public static AddressSpec parse(Long ipVersion, String subnet, List<String> ips, List<String> excludeIPs,
             String gateway, List<Route> routes) {
         if (subnet == null || subnet.isBlank()) {

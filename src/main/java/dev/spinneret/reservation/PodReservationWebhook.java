@@ -208,7 +208,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             if (!dryRun) {
                 Counter.builder("spinneret.reservations").tag("outcome", "reserved").register(meters).increment();
             }
-            return new Reserved(id, reservations.annotation(id, eventTarget, requests, slots).toString(), List.of());
+            return new Reserved(id, PodReservations.annotation(id, eventTarget, requests, slots).toJson(), List.of());
         } catch (SelectionDenied e) {
             throw deny(eventTarget, new ReservationDenied("BadNetwork".equals(e.reason()) ? 422 : 403, e.reason(),
                     e.getMessage()));

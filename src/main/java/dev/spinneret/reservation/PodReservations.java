@@ -1,8 +1,5 @@
 package dev.spinneret.reservation;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinneret.admission.ReservationDenied;
 import dev.spinneret.api.v2beta1.IPAllocationDetail;
 import dev.spinneret.api.v2beta1.Route;
@@ -16,6 +13,8 @@ import dev.spinneret.ledger.LedgerOutcome;
 import dev.spinneret.ledger.PoolLedgerWriter;
 import dev.spinneret.pool.AddressSpec;
 import dev.spinneret.pool.Owner;
+import dev.spinneret.pool.PoolSpec;
+import dev.spinneret.pool.ReservationAnnotation;
 import dev.spinneret.selection.Candidates;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.PodFacts;
@@ -28,6 +27,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,8 +53,6 @@ public class PodReservations {
     ClusterCache cache;
     @Inject
     MeterRegistry meters;
-    @Inject
-    ObjectMapper mapper;
     @ConfigProperty(name = "spinneret.reservation.timeout-ms", defaultValue = "8000")
     long timeoutMs;
 
@@ -205,8 +203,7 @@ public class PodReservations {
 
     private static AddressSpec specOf(SpiderIPPool p) {
         try {
-            return AddressSpec.parse(p.getSpec().ipVersion, p.getSpec().subnet, p.getSpec().ips,
-                    p.getSpec().excludeIPs, p.getSpec().gateway, null);
+            return PoolSpec.handingOut(p);
         } catch (RuntimeException e) {
             return null;
         }
@@ -242,23 +239,15 @@ public class PodReservations {
         }
     }
 
-    /** The {@code ipam.spidernet.io/reserved-ips} annotation value. */
-    public ObjectNode annotation(String id, Owner owner, List<InterfaceRequest> requests, List<Slot> slots) {
-        ObjectNode root = mapper.createObjectNode();
-        root.put("id", id);
-        if (owner != null) {
-            root.putObject("owner").put("kind", owner.kind()).put("name", owner.name());
-        }
-        ArrayNode ifaces = root.putArray("interfaces");
-        for (IPAllocationDetail d : details(requests, slots)) {
-            ifaces.add(mapper.valueToTree(d));
-        }
+    /** The {@code ipam.spidernet.io/reserved-ips} annotation for the reservation {@code slots} make. */
+    public static ReservationAnnotation annotation(String id, Owner owner, List<InterfaceRequest> requests,
+            List<Slot> slots) {
         // which blocks hold the addresses: the CNI plugin reads the ledger entry of each (docs/cni.md)
-        ObjectNode uids = root.putObject("poolUIDs");
+        Map<String, String> uids = new LinkedHashMap<>();
         for (Slot s : slots) {
             uids.put(s.pool(), s.poolObject().getMetadata().getUid());
         }
-        return root;
+        return new ReservationAnnotation(id, ReservationAnnotation.OwnerRef.of(owner), details(requests, slots), uids);
     }
 
     public static List<IPAllocationDetail> details(List<InterfaceRequest> requests, List<Slot> slots) {

@@ -2,8 +2,7 @@ package dev.spinneret.reservation;
 
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
-import dev.spinneret.ip.Cidr;
-import dev.spinneret.ip.IpFamily;
+import dev.spinneret.pool.PoolSpec;
 import dev.spinneret.selection.PoolFacts;
 import dev.spinneret.selection.Selector;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -19,16 +18,8 @@ final class PoolFactsMapper {
 
     static Optional<PoolFacts> facts(SpiderIPPool p) {
         SpiderIPPoolSpec s = p.getSpec();
-        if (s == null || s.subnet == null) {
-            return Optional.empty();
-        }
-        IpFamily family;
-        try {
-            family = s.ipVersion != null ? IpFamily.ofNumber(s.ipVersion.intValue()) : Cidr.parse(s.subnet).family();
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
-        return Optional.of(new PoolFacts(p.getMetadata().getName(), family, Boolean.TRUE.equals(s.isDefault),
+        return PoolSpec.strictFamily(p).map(family -> new PoolFacts(p.getMetadata().getName(), family,
+                Boolean.TRUE.equals(s.isDefault),
                 Boolean.TRUE.equals(s.disable), p.isMarkedForDeletion(), list(s.namespaceName),
                 selector(s.namespaceAffinity), selector(s.podAffinity), list(s.nodeName), selector(s.nodeAffinity)));
     }

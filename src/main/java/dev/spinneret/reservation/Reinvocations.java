@@ -1,9 +1,9 @@
 package dev.spinneret.reservation;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spinneret.api.v2beta1.IPAllocationDetail;
 import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.ledger.LedgerClaims;
+import dev.spinneret.pool.ReservationAnnotation;
 import dev.spinneret.selection.IpamAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,8 +22,6 @@ public class Reinvocations {
     @Inject
     ClusterCache cache;
     @Inject
-    ObjectMapper mapper;
-    @Inject
     LedgerClaims claims;
 
     boolean isOwn(Pod pod, String annotation) {
@@ -31,13 +29,13 @@ public class Reinvocations {
         if (pod.getMetadata().getName() == null) {
             return false; // the first call names every pod it reserves for
         }
-        JsonNode r;
+        ReservationAnnotation r;
         try {
-            r = mapper.readTree(annotation);
-        } catch (Exception e) {
+            r = ReservationAnnotation.parse(annotation);
+        } catch (IllegalArgumentException e) {
             return false;
         }
-        String id = r.path("id").asText("");
+        String id = r.id() == null ? "" : r.id();
         Map<String, String> labels = pod.getMetadata().getLabels();
         if (id.isEmpty() || labels == null || !id.equals(labels.get(IpamAnnotations.RESERVATION_LABEL))) {
             return false;
@@ -45,20 +43,24 @@ public class Reinvocations {
         if (!cache.podsWithReservation(id).isEmpty()) {
             return false;
         }
-        JsonNode ifaces = r.path("interfaces");
-        if (!ifaces.isArray() || ifaces.isEmpty()) {
+        if (r.interfacesOrNone().isEmpty()) {
             return false;
         }
-        for (JsonNode i : ifaces) {
-            for (String fam : new String[] { "ipv4", "ipv6" }) {
-                if (!i.hasNonNull(fam)) {
-                    continue;
-                }
-                if (!claims.holds(i.path(fam + "Pool").asText(""), i.get(fam).asText(), id, holder, false)) {
-                    return false;
-                }
+        for (IPAllocationDetail i : r.interfacesOrNone()) {
+            if (i == null) {
+                continue;
+            }
+            if (i.ipv4 != null && !claims.holds(orEmpty(i.ipv4Pool), i.ipv4, id, holder, false)) {
+                return false;
+            }
+            if (i.ipv6 != null && !claims.holds(orEmpty(i.ipv6Pool), i.ipv6, id, holder, false)) {
+                return false;
             }
         }
         return true;
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
     }
 }

@@ -3,6 +3,8 @@ package dev.spinneret.reservation;
 import dev.spinneret.admission.ReservationDenied;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.ip.IpFamily;
+import dev.spinneret.pool.PoolSpec;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.PodInterfaces;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -42,7 +44,7 @@ public class ServedInterfaces {
         List<String> v6 = new ArrayList<>();
         for (SpiderIPPool p : cache.pools()) {
             if (p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().isDefault) && p.getSpec().ipVersion != null) {
-                (p.getSpec().ipVersion == 6 ? v6 : v4).add(p.getMetadata().getName());
+                (PoolSpec.family(p) == IpFamily.V6 ? v6 : v4).add(p.getMetadata().getName());
             }
         }
         v4.sort(null);

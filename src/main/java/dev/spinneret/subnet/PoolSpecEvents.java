@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
 
 /**
  * Pools as the subnet reconciler's secondary resources, served from {@link ClusterCache}'s pool informer instead of a
- * second informer of its own: every ledger write is a pool update carrying the whole ledger, and a second watch
- * doubled their deserialisation. Subnet status depends only on pools' spec and labels, so ledger-only updates
- * (same generation and labels) trigger nothing.
+ * second informer of its own (a second watch deserialised every pool update twice, the status writes of the pool
+ * counts included). Subnet status depends only on pools' spec and labels, so status-only updates (same generation
+ * and labels) trigger nothing.
  */
 final class PoolSpecEvents extends AbstractEventSource<SpiderIPPool, SpiderSubnet> {
     private final ClusterCache cache;

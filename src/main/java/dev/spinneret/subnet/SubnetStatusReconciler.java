@@ -9,6 +9,7 @@ import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.ip.IpRangeSet;
 import dev.spinneret.pool.AddressSpec;
 import dev.spinneret.pool.AutoPoolLabels;
+import dev.spinneret.pool.PoolSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -53,8 +54,7 @@ public class SubnetStatusReconciler implements Reconciler<SpiderSubnet> {
         }
         AddressSpec spec;
         try {
-            spec = AddressSpec.parse(subnet.getSpec().ipVersion, subnet.getSpec().subnet, subnet.getSpec().ips,
-                    subnet.getSpec().excludeIPs, null, null);
+            spec = PoolSpec.addresses(subnet);
         } catch (RuntimeException e) {
             return UpdateControl.noUpdate();
         }
@@ -66,8 +66,7 @@ public class SubnetStatusReconciler implements Reconciler<SpiderSubnet> {
                 continue;
             }
             try {
-                AddressSpec ps = AddressSpec.parse(p.getSpec().ipVersion, p.getSpec().subnet, p.getSpec().ips,
-                        p.getSpec().excludeIPs, null, null);
+                AddressSpec ps = PoolSpec.addresses(p);
                 IpRangeSet mine = ps.ips().intersect(spec.usable());
                 handed = handed.union(mine);
                 ObjectNode entry = mapper.createObjectNode();

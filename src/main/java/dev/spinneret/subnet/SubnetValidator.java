@@ -16,6 +16,7 @@ import dev.spinneret.ippool.OverlapRules;
 import dev.spinneret.ippool.UpdateRules;
 import dev.spinneret.pool.AddressSpec;
 import dev.spinneret.pool.Footprint;
+import dev.spinneret.pool.PoolSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -59,7 +60,7 @@ public class SubnetValidator implements NamedAdmissionHandler {
         SpiderSubnetSpec s = subnet.getSpec();
         // ipVersion is normally set by the mutating webhook; when it is not, AddressSpec derives it from spec.subnet
         // and reports what is wrong with the subnet itself (e.g. "not in canonical form: use ...")
-        AddressSpec spec = AddressSpec.parse(s.ipVersion, s.subnet, s.ips, s.excludeIPs, s.gateway, s.routes);
+        AddressSpec spec = PoolSpec.complete(s);
         if (old != null) {
             guardControlled(old, spec);
         }

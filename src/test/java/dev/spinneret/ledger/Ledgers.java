@@ -4,6 +4,7 @@ import dev.spinneret.api.v1alpha1.SpinneretIPBlock;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.AllocationLedger;
+import dev.spinneret.pool.PoolSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +26,9 @@ public final class Ledgers {
         List<AllocationLedger> parts = new ArrayList<>();
         for (SpinneretIPBlock b : c.resources(SpinneretIPBlock.class)
                 .withLabel(SpinneretIPBlock.POOL_UID_LABEL, p.getMetadata().getUid()).list().getItems()) {
-            parts.add(AllocationLedger.decode(PoolBlocks.family(p), b.getSpec().allocatedIPs));
+            parts.add(AllocationLedger.decode(PoolSpec.family(p), b.getSpec().allocatedIPs));
         }
-        return AddressBlocks.merge(PoolBlocks.family(p), parts).encode();
+        return AddressBlocks.merge(PoolSpec.family(p), parts).encode();
     }
 
     /** The pool's bindings over all its blocks: reservation id → {@code namespace/pod name}. */

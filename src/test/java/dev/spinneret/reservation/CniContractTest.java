@@ -56,8 +56,6 @@ class CniContractTest {
 
     @Test
     void theServiceWritesTheAnnotationOfTheFixture() throws Exception {
-        PodReservations writer = new PodReservations();
-        writer.mapper = mapper;
         SpiderIPPool v4 = pool("nginx-v4-ippool", "7f3e2a10-5b1c-4c8e-9d2f-0a1b2c3d4e01", "10.244.0.0/16", "10.244.0.1", List.of(new Route("10.10.0.0/16", "10.244.0.1")));
         SpiderIPPool v6 = pool("v6-pool", "7f3e2a10-5b1c-4c8e-9d2f-0a1b2c3d4e02", "fd00::/64", "fd00::1", null);
         SpiderIPPool net1 = pool("macvlan-ens224", "7f3e2a10-5b1c-4c8e-9d2f-0a1b2c3d4e03", "172.18.40.0/24", "172.18.40.1", null);
@@ -69,7 +67,8 @@ class CniContractTest {
                 new PodReservations.Slot("eth0", IpFamily.V6, "v6-pool", IpAddress.parse("fd00::a"), v6),
                 new PodReservations.Slot("net1", IpFamily.V4, "macvlan-ens224", IpAddress.parse("172.18.40.7"), net1));
         Owner owner = new Owner("apps/v1", "Deployment", "default", "nginx-m", "uid");
-        assertEquals(validCase("dual-stack-two-nics"), writer.annotation("k2x9a0b1qz3m", owner, requests, slots));
+        assertEquals(validCase("dual-stack-two-nics"), mapper.readTree(
+                PodReservations.annotation("k2x9a0b1qz3m", owner, requests, slots).toJson()));
     }
 
     @Test
