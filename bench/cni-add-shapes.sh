@@ -3,8 +3,9 @@
 # the IPAM, against a running node.sh cluster with Spinneret installed (demo.sh with SPINNERET_DEMO_KEEP=1):
 #   bench/cni-add-shapes.sh <nodes-dir> [N=30]
 # Runs in node-a's network and mount namespace, as containerd runs a plugin: for each round a fresh network
-# namespace, ADD with the pod's identity in CNI_ARGS, then DEL. The pod is a Pending pod (a nodeSelector no node
-# matches) holding a reservation from pool cni-bench; every ADD serves that reservation again. Wall time per ADD and
+# namespace, ADD with the pod's identity in CNI_ARGS, then DEL. The pod is bound to node-a (Calico's plugin needs
+# spec.nodeName) with a runtime handler containerd does not have, so the kubelet never gets as far as its own ADD;
+# it holds a reservation from pool cni-bench, and every ADD serves that reservation again. Wall time per ADD and
 # CPU per ADD (user+sys of the plugin process and the IPAM plugin it runs: /usr/bin/time). The two shapes alternate.
 # Needs the calico network's binaries (node.sh cni <dir> calico once, or a cluster started on calico or multus).
 set -euo pipefail
@@ -23,6 +24,11 @@ kind: SpiderIPPool
 metadata: {name: cni-bench}
 spec: {subnet: 10.244.0.0/16, ips: [10.244.199.1-10.244.199.5]}
 ---
+apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata: {name: spinneret-bench-none}
+handler: none
+---
 apiVersion: v1
 kind: Pod
 metadata:
@@ -30,7 +36,8 @@ metadata:
   namespace: default
   annotations: {ipam.spidernet.io/ippool: '{"ipv4":["cni-bench"]}'}
 spec:
-  nodeSelector: {spinneret.dev/bench: none}
+  nodeName: node-a
+  runtimeClassName: spinneret-bench-none
   containers: [{name: app, image: localhost/spinneret/busybox:dev, imagePullPolicy: Never, command: [sleep, "3600"]}]
 EOF
 UID_="$("${K[@]}" get pod cni-bench -o jsonpath='{.metadata.uid}')"
@@ -72,6 +79,7 @@ for ((i = 1; i <= N; i++)); do
   done
 done
 "${K[@]}" delete pod cni-bench --wait=false >/dev/null
+"${K[@]}" delete runtimeclass spinneret-bench-none >/dev/null
 python3 - "$W/samples" "$N" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]

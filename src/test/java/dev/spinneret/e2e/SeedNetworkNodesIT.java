@@ -324,38 +324,43 @@ class SeedNetworkNodesIT {
     @Test
     @Order(8)
     void withPrimaryNetworkFalseOrdinaryPodsAreUntouchedAndStartWhileSpinneretIsDown() {
+        namespace("seed-plain");
+        c.kubectlApply(Yaml.pool("seed-plain-net1", "10.246.4.0/24", "10.246.4.10-10.246.4.20")).ok();
+        c.kubectlApply(macvlan("seed-plain", "under-4", "seed-plain-net1")).ok();
         c.node("cni", "multus", "host-local").ok();
+        // every replica down before the upgrade: with hostNetwork on two nodes a rolling update (maxUnavailable 0)
+        // finds no node with free ports. No hooks: the default-pool Job needs the webhooks
+        c.kubectl("-n", NodeCluster.NS, "scale", "deploy", "spinneret", "--replicas=0").ok();
+        NodeCluster.await("no Spinneret replica left", Duration.ofSeconds(120), () -> c.client().pods()
+                .inNamespace(NodeCluster.NS).withLabel("app.kubernetes.io/component", "controller").list()
+                .getItems().isEmpty());
         String chart = RealCluster.ROOT.resolve("helm/spinneret").toString();
-        c.helm("upgrade", "spinneret", chart, "-n", NodeCluster.NS, "--reuse-values", "--set",
-                "ipam.primaryNetwork=false", "--wait", "--timeout", "8m").ok();
+        String nicsDeployment = workload("Deployment", "seed-plain", "nics", 1,
+                "k8s.v1.cni.cncf.io/networks: under-4@net1");
+        c.helm("upgrade", "spinneret", chart, "-n", NodeCluster.NS, "--reuse-values", "--no-hooks", "--set",
+                "ipam.primaryNetwork=false", "--set", "controller.replicas=0", "--wait", "--timeout", "3m").ok();
         try {
-            namespace("seed-plain");
-            c.kubectlApply(Yaml.pool("seed-plain-net1", "10.246.4.0/24", "10.246.4.10-10.246.4.20")).ok();
-            c.kubectlApply(macvlan("seed-plain", "under-4", "seed-plain-net1")).ok();
-            c.kubectl("-n", NodeCluster.NS, "scale", "deploy", "spinneret", "--replicas=0").ok();
-            NodeCluster.await("no Spinneret replica left", Duration.ofSeconds(120), () -> c.client().pods()
-                    .inNamespace(NodeCluster.NS).withLabel("app.kubernetes.io/component", "controller").list()
-                    .getItems().isEmpty());
             c.kubectlApply(workload("Deployment", "seed-plain", "plain", 2)).ok();
             for (Pod p : awaitRunning("seed-plain", "plain", 2)) {
                 assertNull(Pods.reservation(p), "Spinneret never saw " + p.getMetadata().getName());
                 assertTrue(p.getStatus().getPodIP().matches("10\\.244\\.24[23]\\.\\d+"),
                         "eth0 from host-local: " + p.getStatus().getPodIP());
             }
-            RealCluster.Result refused = c.kubectlApply(workload("Deployment", "seed-plain", "nics", 1,
-                    "k8s.v1.cni.cncf.io/networks: under-4@net1"));
-            refused.ok(); // a Deployment is not a pod: its ReplicaSet's pod create is what the webhook refuses
+            // a Deployment is not a pod: its ReplicaSet's pod create is what the webhook (down) refuses
+            c.kubectlApply(nicsDeployment).ok();
             NodeCluster.await("the ReplicaSet reports the refused pod", Duration.ofSeconds(60), () -> c.kubectl("-n",
                     "seed-plain", "get", "events", "-o", "jsonpath={.items[*].message}").out()
                     .contains("failed calling webhook"));
             assertTrue(c.pods("seed-plain", "app=nics").isEmpty(), "no pod with a network while Spinneret is down");
         } finally {
-            c.kubectl("-n", NodeCluster.NS, "scale", "deploy", "spinneret", "--replicas=2").ok();
             c.helm("upgrade", "spinneret", chart, "-n", NodeCluster.NS, "--reuse-values", "--set",
-                    "ipam.primaryNetwork=true", "--wait", "--timeout", "8m").ok();
+                    "ipam.primaryNetwork=true", "--set", "controller.replicas=2", "--wait", "--timeout", "8m").ok();
             c.node("cni", "multus").ok();
         }
-        // once back, the refused pod is created with its net1 address from the network's default pool
+        // once back, the same Deployment gets its pod, net1 from the network's default pool (applied anew: the
+        // ReplicaSet's back-off after minutes of refusals could outlast the wait)
+        c.kubectl("-n", "seed-plain", "delete", "deploy", "nics").ok();
+        c.kubectlApply(nicsDeployment).ok();
         Pod nics = awaitRunning("seed-plain", "nics", 1).get(0);
         assertEquals("seed-plain-net1", entry(nics, "net1").get("ipv4Pool").asText());
         c.kubectl("delete", "namespace", "seed-plain", "--wait=false").ok();
