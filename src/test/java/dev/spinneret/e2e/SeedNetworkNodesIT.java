@@ -240,6 +240,17 @@ class SeedNetworkNodesIT {
                     "Multus reports net2: " + status);
         }
         assertEquals(Set.of("node-a", "node-b"), nodes, "spread over both nodes");
+        // issue 23 #5: the service said once that the NAD CRD was missing (the bridge and calico networks ran without
+        // it), picked it up when Multus' network brought it, and logged no list/watch failure for it
+        for (Pod replica : c.client().pods().inNamespace(NodeCluster.NS)
+                .withLabel("app.kubernetes.io/component", "controller").list().getItems()) {
+            String name = replica.getMetadata().getName();
+            NodeCluster.await(name + " picked up the NetworkAttachmentDefinition CRD", Duration.ofSeconds(90),
+                    () -> c.kubectl("-n", NodeCluster.NS, "logs", name).out()
+                            .contains("NetworkAttachmentDefinition API (k8s.cni.cncf.io/v1) appeared"));
+            String log = c.kubectl("-n", NodeCluster.NS, "logs", name).out();
+            assertFalse(log.contains("listSyncAndWatch failed for k8s.cni.cncf.io"), name + " logged a retry");
+        }
         // the macvlan L2 joins the nodes: net1 to net1 across them, and eth0 still across Calico's routes
         Pod a = pods.get(0);
         Pod b = pods.get(1);
