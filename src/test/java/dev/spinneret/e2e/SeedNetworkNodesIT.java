@@ -193,18 +193,11 @@ class SeedNetworkNodesIT {
     }
 
     static String macvlan(String ns, String name, String pool, String ipamType) {
-        return """
-                apiVersion: k8s.cni.cncf.io/v1
-                kind: NetworkAttachmentDefinition
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  config: '{"cniVersion": "1.0.0", "name": "%s", "plugins": [{"type": "macvlan", "master": "under0",
-                    "mode": "bridge", "ipam": {"type": "%s", "timeout_seconds": 30,
-                    "log_file_path": "/var/log/spinneret/cni.log", "clean_gateway": true,
-                    "default_ipv4_ippool": ["%s"]}}]}'
-                """.formatted(name, ns, name, ipamType, pool);
+        return MultusIT.nad(ns, name, """
+                {"cniVersion": "1.0.0", "name": "%s", "plugins": [{"type": "macvlan", "master": "under0",
+                 "mode": "bridge", "ipam": {"type": "%s", "timeout_seconds": 30,
+                 "log_file_path": "/var/log/spinneret/cni.log", "clean_gateway": true,
+                 "default_ipv4_ippool": ["%s"]}}]}""".formatted(name, ipamType, pool));
     }
 
     @Test
