@@ -30,13 +30,8 @@ die() { printf '[control-plane] ERROR: %s\n' "$*" >&2; exit 1; }
 usage() { echo "usage: $0 start|stop|status <dir>" >&2; exit 2; }
 
 # ------------------------------------------------------------------ process helpers
-# Each component runs via setsid as its own process-group leader: pid == pgid.
-proc_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-
-# is pid still the process we started (pid reuse guard)?
-is_ours() { # pid name
-  proc_alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
-}
+# shellcheck source=processes.sh
+source "$HERE/processes.sh"
 
 # SIGTERM process groups at once, wait (10 s grace), then SIGKILL what is left.
 term_groups() { # "name pid" lines on stdin
@@ -62,17 +57,6 @@ term_groups() { # "name pid" lines on stdin
   wait_gone 50 "${pids[@]}" || { log "ERROR: some of ${pids[*]} survive SIGKILL"; return 1; }
 }
 
-wait_gone() { # tenths-of-seconds pid...
-  local n="$1" i pid alive; shift
-  for ((i = 0; i < n; i++)); do
-    alive=0
-    for pid in "$@"; do proc_alive "$pid" && alive=1; done
-    ((alive)) || return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # kube-controller-manager and kube-apiserver first (in parallel), etcd last: an apiserver
 # whose etcd is gone hangs in its shutdown.
 do_stop() { # dir
@@ -90,14 +74,7 @@ do_stop() { # dir
   log "stopped in $((SECONDS - t0))s ($dir)"
 }
 
-do_status() {
-  local dir="$1" name pid rc=0
-  [[ -f "$dir/pids" ]] || { echo "not running"; return 1; }
-  while read -r name pid; do
-    if proc_alive "$pid"; then echo "$name $pid running"; else echo "$name $pid DEAD"; rc=1; fi
-  done <"$dir/pids"
-  return $rc
-}
+do_status() { print_status "$1/pids"; }
 
 # ------------------------------------------------------------------ ports
 port_in_use() { # port -> 0 if something listens on 127.0.0.1:port
@@ -225,8 +202,9 @@ fail_start() { # msg
 
 launch() { # name logfile cmd... ; records "name pid" in pids
   local name="$1" logf="$2"; shift 2
-  setsid "$@" </dev/null >"$logf" 2>&1 &
-  local pid=$!
+  : >"$logf"
+  start_group "$logf" "$@"
+  local pid=$LAUNCHED_PID
   echo "$name $pid" >>"$START_DIR/pids"
   printf -v "PID_${name//-/_}" '%s' "$pid"
   log "started $name (pid $pid), log $logf"

@@ -65,8 +65,8 @@ log() { printf '[node] %s\n' "$*" >&2; }
 die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '2,17p' "$0" >&2; exit 2; }
 
-proc_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-is_ours() { proc_alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"; }
+# shellcheck source=processes.sh
+source "$HERE/processes.sh"
 
 node_index() { case "$1" in node-a) echo 2 ;; node-b) echo 3 ;; *) die "unknown node $1 (node-a, node-b)" ;; esac; }
 
@@ -89,8 +89,8 @@ in_node() { # node cmd... : run in the node's network + mount namespace
 # ------------------------------------------------------------------ processes
 launch() { # name logfile cmd... (records "name pid")
   local name="$1" logf="$2"; shift 2
-  setsid "$@" </dev/null >>"$logf" 2>&1 &
-  local pid=$!
+  start_group "$logf" "$@"
+  local pid=$LAUNCHED_PID
   [[ "$name" != *@* ]] || into_node_cgroup "${name#*@}" "$pid"
   echo "$name $pid" >>"$DIR/pids"
   log "started $name (pid $pid), log $logf"
@@ -203,11 +203,8 @@ into_node_cgroup() { # node pid
 }
 
 do_status() {
-  local name pid rc=0
-  [[ -f "$DIR/pids" ]] || { echo "not running"; return 1; }
-  while read -r name pid; do
-    if proc_alive "$pid"; then echo "$name $pid running"; else echo "$name $pid DEAD"; rc=1; fi
-  done <"$DIR/pids"
+  local rc=0
+  print_status "$DIR/pids" || rc=1
   "$HERE/control-plane.sh" status "$DIR/cp" || rc=1
   return $rc
 }

@@ -10,6 +10,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The package layout (README, Layout): each package has one purpose and dependencies point one way,
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * and the domain core — {@code ip}, {@code selection} and the ledger's planner — knows nothing of Kubernetes,
  * Quarkus or CDI, so it is tested without either.
  */
+@Tag("pure")
 class LayersTest {
     private static final String ROOT = "dev.spinneret";
     private static final JavaClasses MAIN = new ClassFileImporter()
@@ -89,6 +91,15 @@ class LayersTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.quarkus..", "jakarta..",
                         "org.eclipse.microprofile..", "io.micrometer..", "org.jboss..", "io.smallrye..",
                         "io.javaoperatorsdk..")
+                .check(MAIN);
+    }
+
+    @Test
+    void poolMeaningsReadNoClusterAndNeedNoContainer() {
+        noClasses().that().resideInAPackage(ROOT + ".pool..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.fabric8.kubernetes.client.dsl..", "io.fabric8.kubernetes.client.informers..",
+                        "io.quarkus..", "jakarta..", "org.eclipse.microprofile..", "io.micrometer..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.fabric8.kubernetes.client.KubernetesClient")
                 .check(MAIN);
     }
 }

@@ -171,7 +171,7 @@ public class BatchWriter {
     private void takeBack(SpiderIPPool pool, List<BlockPlanner.Alloc> allocs) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             try {
-                PoolBlocks.View view = blocks.view(pool);
+                PoolBlockView view = blocks.view(pool);
                 for (BlockPlanner.Alloc a : allocs) {
                     Block b = view.get(AddressBlocks.blockOf(a.address()));
                     if (b == null || !b.ledger().owner(a.address()).map(a.id()::equals).orElse(false)) {

@@ -21,10 +21,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,86 +53,7 @@ public class PoolBlocks {
     private volatile SharedIndexInformer<SpinneretIPBlock> informer;
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
     /** pool UID → its view. */
-    private final Map<String, View> views = new ConcurrentHashMap<>();
-
-    /** The blocks of one pool as last seen, with an index reservation id → blocks. Thread-safe. */
-    public static final class View implements BlockView {
-        final IpFamily family;
-        private final TreeMap<IpAddress, Block> blocks = new TreeMap<>();
-        private final Map<String, Set<IpAddress>> byId = new HashMap<>();
-
-        View(IpFamily family) {
-            this.family = family;
-        }
-
-        @Override
-        public synchronized Block get(IpAddress first) {
-            return blocks.get(first);
-        }
-
-        @Override
-        public synchronized List<Block> all() {
-            return new ArrayList<>(blocks.values());
-        }
-
-        @Override
-        public synchronized List<Block> holding(String id) {
-            List<Block> out = new ArrayList<>();
-            for (IpAddress a : byId.getOrDefault(id, Set.of())) {
-                Block b = blocks.get(a);
-                if (b != null) {
-                    out.add(b);
-                }
-            }
-            return out;
-        }
-
-        synchronized void put(Block b, boolean onlyIfNewer) {
-            Block old = blocks.get(b.first());
-            if (onlyIfNewer && old != null && older(b.resourceVersion(), old.resourceVersion())) {
-                return;
-            }
-            if (old != null) {
-                for (String id : old.ledger().reservationIds()) {
-                    Set<IpAddress> s = byId.get(id);
-                    if (s != null && s.remove(old.first()) && s.isEmpty()) {
-                        byId.remove(id);
-                    }
-                }
-            }
-            blocks.put(b.first(), b);
-            for (String id : b.ledger().reservationIds()) {
-                byId.computeIfAbsent(id, k -> new HashSet<>()).add(b.first());
-            }
-        }
-
-        synchronized void remove(IpAddress first) {
-            Block old = blocks.remove(first);
-            if (old != null) {
-                for (String id : old.ledger().reservationIds()) {
-                    Set<IpAddress> s = byId.get(id);
-                    if (s != null && s.remove(first) && s.isEmpty()) {
-                        byId.remove(id);
-                    }
-                }
-            }
-        }
-
-        synchronized void replaceAll(List<Block> fresh) {
-            blocks.clear();
-            byId.clear();
-            fresh.forEach(b -> put(b, false));
-        }
-
-        /** Resource versions are opaque; a numeric comparison only avoids going back to an older copy (a 409). */
-        private static boolean older(String a, String b) {
-            try {
-                return Long.parseLong(a) < Long.parseLong(b);
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }
-    }
+    private final Map<String, PoolBlockView> views = new ConcurrentHashMap<>();
 
     /** A block write lost to a concurrent writer (or a create to an existing block): the view now has it fresh. */
     public static final class Conflict extends RuntimeException {
@@ -185,7 +104,7 @@ public class PoolBlocks {
 
             @Override
             public void onDelete(SpinneretIPBlock b, boolean unknown) {
-                View v = b.getSpec() == null ? null : views.get(b.getSpec().poolUID);
+                PoolBlockView v = b.getSpec() == null ? null : views.get(b.getSpec().poolUID);
                 if (v != null) {
                     try {
                         v.remove(IpAddress.parse(v.family, b.getSpec().firstIP));
@@ -204,7 +123,7 @@ public class PoolBlocks {
             return;
         }
         IpFamily f = Integer.valueOf(6).equals(b.getSpec().ipVersion) ? IpFamily.V6 : IpFamily.V4;
-        View v = views.computeIfAbsent(b.getSpec().poolUID, k -> new View(f));
+        PoolBlockView v = views.computeIfAbsent(b.getSpec().poolUID, k -> new PoolBlockView(f));
         try {
             v.put(decode(b, v.family), true);
         } catch (RuntimeException e) {
@@ -218,13 +137,13 @@ public class PoolBlocks {
     }
 
     /** The view of {@code pool}'s blocks (possibly stale; empty before anything was seen). */
-    public View view(SpiderIPPool pool) {
-        return views.computeIfAbsent(pool.getMetadata().getUid(), k -> new View(PoolSpec.family(pool)));
+    public PoolBlockView view(SpiderIPPool pool) {
+        return views.computeIfAbsent(pool.getMetadata().getUid(), k -> new PoolBlockView(PoolSpec.family(pool)));
     }
 
     /** Reads every block of {@code pool} from the API server (a list by label) and makes the view equal to it. */
-    public View readFresh(SpiderIPPool pool) {
-        View v = view(pool);
+    public PoolBlockView readFresh(SpiderIPPool pool) {
+        PoolBlockView v = view(pool);
         List<Block> fresh = new ArrayList<>();
         for (SpinneretIPBlock b : client.resources(SpinneretIPBlock.class)
                 .withLabel(SpinneretIPBlock.POOL_UID_LABEL, pool.getMetadata().getUid()).list().getItems()) {
@@ -238,7 +157,7 @@ public class PoolBlocks {
 
     /** Reads one block fresh (absent if not stored) and puts it into the view. */
     public Block readFresh(SpiderIPPool pool, IpAddress first) {
-        View v = view(pool);
+        PoolBlockView v = view(pool);
         String name = name(pool, first);
         SpinneretIPBlock o = client.resources(SpinneretIPBlock.class).withName(name).get();
         if (o == null) {
@@ -317,7 +236,7 @@ public class PoolBlocks {
      */
     public Block write(SpiderIPPool pool, Block old, AllocationLedger ledger, List<SpinneretIPBlockWithdrawal> marks,
             Map<String, String> bind) {
-        View v = view(pool);
+        PoolBlockView v = view(pool);
         TreeMap<String, String> holders = new TreeMap<>();
         for (String id : ledger.reservationIds()) {
             String h = bind.getOrDefault(id, old.holder(id));

@@ -29,10 +29,12 @@ import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Pool, subnet and reserved-IP webhooks, one test per rule, posting AdmissionReview JSON like the API server. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@Tag("webhook")
 class PoolAdmissionTest {
     @Inject
     KubernetesClient client;

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Issue 21: an AdmissionReview POSTed over plain HTTP was answered (and reserved addresses). With the production
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(ProductionListenersTest.Production.class)
 @WithKubernetesTestServer(crud = true)
+@Tag("webhook")
 class ProductionListenersTest {
     /** The ports the profile chose (read from the configuration: the profile may live in another class loader). */
     static int port(String key) {

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The committed CRDs in crds/ (and their copy in the Helm chart) must equal what the Java classes generate. */
+@Tag("pure")
 class CrdDriftTest {
     static final Path CRDS = Path.of("crds");
     static final Path CHART_CRDS = Path.of("helm/spinneret/crds");

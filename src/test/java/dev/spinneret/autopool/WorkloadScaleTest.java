@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** How many pods a workload wants, read from its spec (or status for a DaemonSet), per workload kind. */
+@Tag("pure")
 class WorkloadScaleTest {
     @Test
     void replicasPerWorkloadKind() throws Exception {

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The chart's alert rules and Grafana dashboard name only metrics the service registers: each Prometheus name
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * maps back to a Micrometer meter name ({@code spinneret.pool.allocated}, ...) written in the service's code. A
  * renamed meter fails this test instead of leaving a dashboard panel empty and an alert silent.
  */
+@Tag("pure")
 class MonitoringNamesTest {
     static final Path CHART = Path.of("helm/spinneret");
     static final Pattern METRIC = Pattern.compile("\\bspinneret_[a-z_]+");

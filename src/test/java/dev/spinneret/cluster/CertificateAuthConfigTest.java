@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Only certificate-authenticated clients lose the per-request kubeconfig refresh; token ones keep it. */
+@Tag("pure")
 class CertificateAuthConfigTest {
     @Test
     void certificateOnlyConfigGetsAProviderWithoutToken() {

@@ -13,8 +13,10 @@ import dev.spinneret.pool.Footprint;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** When a recorded overlap claim still protects its addresses, and when it has done its job. */
+@Tag("pure")
 class ClaimFateTest {
     static final long T0 = 1_000_000;
 

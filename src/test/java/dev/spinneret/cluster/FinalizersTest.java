@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class FinalizersTest {
     static final String POOL = "spiderpool.spidernet.io/ippool";
     static final String LEGACY = "spiderpool.spidernet.io";

@@ -25,7 +25,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class PodMetadataStoreTest {
     static final String ID = IpamAnnotations.RESERVATION_LABEL;
     static final String RESERVED = "{\"id\":\"r1\",\"interfaces\":[{\"interface\":\"eth0\",\"ipv4\":\"10.1.0.5/16\","

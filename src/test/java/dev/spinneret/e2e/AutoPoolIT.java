@@ -17,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Automatic pools beyond the seed's walkthrough (which SeedWalkthroughIT replays): racing first pods, StatefulSets,
  * reclaim=false adoption, subnet changes, third-party controllers, multi-NIC and bare pods — all against the real
  * API server, kube-controller-manager creating the pods and two Spinneret replicas behind a round-robin proxy.
  */
+@Tag("api-server")
 class AutoPoolIT {
     static RealCluster cluster;
     static final String SUBNET = "ipam.spidernet.io/subnet: '{\"ipv4\":[\"auto-a\"]}'";

@@ -35,7 +35,7 @@ public final class BenchCluster {
         Runtime.getRuntime().addShutdownHook(new Thread(BenchCluster::stopQuietly));
         // the controller-manager's default client limit (20 QPS) would otherwise be what every benchmark measures
         RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("control-plane.sh").toString(), "start", DIR.toString()), 900,
-                Map.of("SPINNERET_KCM_EXTRA_ARGS", "--kube-api-qps=200 --kube-api-burst=300"));
+                RealCluster.CONTROLLER_QPS);
         RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("spinneret-local.sh").toString(), "start", DIR.toString(),
                 String.valueOf(replicas)), 300);
         return new BenchCluster(RealCluster.sourceEnv(DIR.resolve("env")),

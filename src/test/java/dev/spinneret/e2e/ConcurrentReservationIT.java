@@ -15,12 +15,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * 200 pods from 20 Deployments share one pool of exactly 200 addresses, created concurrently by
  * kube-controller-manager while two Spinneret instances serve the webhook (round-robin): all admitted, all
  * distinct, pool full; the 201st pod is denied with the exhausted message and an Event on its Deployment.
  */
+@Tag("api-server")
 class ConcurrentReservationIT {
     static RealCluster cluster;
 
@@ -75,9 +77,19 @@ class ConcurrentReservationIT {
         // what happened is visible in the service's Prometheus metrics (summed over both instances)
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             StringBuilder all = new StringBuilder();
+            List<Double> reservedPerReplica = new ArrayList<>();
+            double conflicts = 0;
             for (String port : cluster.service().get("SPINNERET_HTTP_PORTS").split(" ")) {
-                all.append(BenchCluster.http("http://127.0.0.1:" + port + "/q/metrics"));
+                String one = BenchCluster.http("http://127.0.0.1:" + port + "/q/metrics");
+                reservedPerReplica.add(metric(one, "spinneret_reservations_total{outcome=\"reserved\"}"));
+                conflicts += metric(one, "spinneret_ledger_conflicts_total{pool=\"bulk\"}");
+                all.append(one);
             }
+            // both replicas behind the one webhook URL answered a share of the 200 reservations, and they wrote
+            // the pool's one block against each other: conflicts happened and were planned again (all 200 distinct)
+            assertEquals(2, reservedPerReplica.size());
+            assertTrue(reservedPerReplica.stream().allMatch(n -> n >= 20), "reservations per replica " + reservedPerReplica);
+            assertTrue(conflicts >= 1, "block conflicts between the replicas: " + conflicts);
             String m = all.toString();
             for (String name : List.of("spinneret_admission_duration_seconds_bucket{outcome=\"allowed\",webhook=\"mutate-pod\"",
                     "spinneret_reservations_total{outcome=\"reserved\"}", "spinneret_ledger_writes_total{pool=\"bulk\"}",
@@ -86,5 +98,11 @@ class ConcurrentReservationIT {
                 assertTrue(m.contains(name), name + " missing from /q/metrics");
             }
         });
+    }
+
+    /** The value of the sample {@code name{labels}} in a Prometheus text exposition, 0 when absent. */
+    static double metric(String exposition, String sample) {
+        return exposition.lines().filter(l -> l.startsWith(sample + " ")).mapToDouble(l -> Double.parseDouble(
+                l.substring(sample.length() + 1).trim())).sum();
     }
 }

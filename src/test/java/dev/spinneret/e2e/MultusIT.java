@@ -19,6 +19,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Which pods and interfaces Spinneret serves, against the real API server with Multus' published
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * the tests that run after it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("api-server")
 class MultusIT {
     static final String NS = "multus";
     static RealCluster cluster;

@@ -51,6 +51,11 @@ final class Pods {
         return Ledgers.of(c, pool);
     }
 
+    /** The pods the pool's ledger binds reservations to, as {@code namespace/name}. */
+    static java.util.Collection<String> holders(KubernetesClient c, String pool) {
+        return Ledgers.holders(c, pool).values();
+    }
+
     /** {@code status.allocatedIPCount}, once settled (the counts lag the blocks by about a second). */
     static long allocated(KubernetesClient c, String pool) {
         return Ledgers.settledCount(c, pool);

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Pods that really run: kubelet → containerd → bridge plugin → Spinneret's CNI plugin on two nodes, Spinneret itself
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * nodes-subnet (10.244.0.0/16, as in the seed), on node.sh's pod network.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("nodes")
 class RealNodesIT {
     static NodeCluster c;
 

@@ -2,14 +2,18 @@ package dev.spinneret.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Dry runs, pods refused by a later admission step, and multi-NIC all-or-nothing, against the real API server. */
+@Tag("api-server")
 class ReservationLifecycleIT {
     static RealCluster cluster;
 
@@ -44,6 +48,11 @@ class ReservationLifecycleIT {
         assertTrue(r.out().contains("ipam.spidernet.io/reserved-ips") && r.out().contains("10.70.0.1/16"), r.out());
         assertEquals("", Pods.ledger(cluster.client(), "life-dry"));
         assertEquals("", cluster.kubectl("get", "pod", "dry", "-n", "life", "--ignore-not-found").out().trim());
+        // the positive control: the same pod for real is in the ledger, with the address the dry run showed
+        cluster.kubectl("run", "dry", "-n", "life", "--image=nginx",
+                "--annotations=ipam.spidernet.io/ippool={\"ipv4\":[\"life-dry\"]}").ok();
+        assertTrue(Pods.ledger(cluster.client(), "life-dry").startsWith("10.70.0.1="),
+                Pods.ledger(cluster.client(), "life-dry"));
     }
 
     @Test
@@ -76,6 +85,7 @@ class ReservationLifecycleIT {
                 """).ok();
         // the policy takes effect a few seconds after it is created: until then a try is admitted (and deleted)
         java.util.concurrent.atomic.AtomicInteger attempt = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong refusedAt = new java.util.concurrent.atomic.AtomicLong();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
             String name = "refused-" + attempt.incrementAndGet();
             var r = cluster.kubectlApply(pod(name, "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-orphan\"]}'",
@@ -85,10 +95,20 @@ class ReservationLifecycleIT {
             }
             assertNotEquals(0, r.code());
             assertTrue(r.err().contains("denied by the test policy"), r.err());
+            refusedAt.set(System.nanoTime());
         });
-        // the mutating webhook reserved an address before the policy refused the pod; the GC gives it back
+        // the mutating webhook reserved an address, bound to the refused pod, before the policy refused it
+        String orphan = "life/refused-" + attempt.get();
+        assertTrue(Pods.holders(cluster.client(), "life-orphan").contains(orphan), orphan + " holds a reservation");
+        // nothing is released before the orphan TTL (10 s here, from the reservation just before the refusal)
+        await().pollDelay(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8)).until(() -> true);
+        assertTrue(Pods.holders(cluster.client(), "life-orphan").contains(orphan),
+                orphan + "'s reservation released " + (System.nanoTime() - refusedAt.get()) / 1_000_000
+                        + " ms after the refusal, before the 10 s orphan TTL");
+        // after it, the GC gives it back
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2))
-                .untilAsserted(() -> assertEquals("", Pods.ledger(cluster.client(), "life-orphan")));
+                .untilAsserted(() -> assertFalse(Pods.holders(cluster.client(), "life-orphan").contains(orphan)));
+        assertEquals("", Pods.ledger(cluster.client(), "life-orphan"));
     }
 
     @Test
@@ -101,6 +121,10 @@ class ReservationLifecycleIT {
         assertNotEquals(0, r.code());
         assertTrue(r.err().contains("net1") && r.err().contains("life-b is exhausted"), r.err());
         assertEquals("", Pods.ledger(cluster.client(), "life-a"), "eth0's address was given back at once");
+        // the positive control: the next pod of life-a is in that ledger, alone
+        cluster.kubectlApply(pod("single", "ipam.spidernet.io/ippool: '{\"ipv4\":[\"life-a\"]}'", "{}")).ok();
+        assertEquals(List.of("life/single"), List.copyOf(Pods.holders(cluster.client(), "life-a")),
+                Pods.ledger(cluster.client(), "life-a"));
     }
 
     @Test
@@ -118,8 +142,14 @@ class ReservationLifecycleIT {
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 cluster.kubectl("get", "sp", "life-del", "--ignore-not-found", "-o", "name").out().isBlank());
 
+        // a subnet is held while a pool of it exists, and goes once the pool is gone
         cluster.kubectlApply(Yaml.subnet("life-subnet", "10.76.0.0/16", "10.76.0.1-10.76.0.9")).ok();
+        cluster.kubectlApply(Yaml.pool("life-in-subnet", "10.76.0.0/16", "10.76.0.1-10.76.0.3")).ok();
         cluster.kubectl("delete", "ss", "life-subnet", "--wait=false").ok();
+        await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true); // past a GC sweep
+        assertFalse(cluster.kubectl("get", "ss", "life-subnet", "--ignore-not-found", "-o", "name").out().isBlank(),
+                "the subnet went while its pool life-in-subnet exists");
+        cluster.kubectl("delete", "sp", "life-in-subnet", "--timeout=60s").ok();
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 cluster.kubectl("get", "ss", "life-subnet", "--ignore-not-found", "-o", "name").out().isBlank());
     }

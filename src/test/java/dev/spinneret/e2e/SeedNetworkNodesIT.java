@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * own pool. Switches node.sh's network to calico, then multus, and back to the bridge for the classes after it.
  * Skipped when Calico and Multus cannot be built here (no source snapshot: build-cni-plugins.sh exit 3).
  */
+@Tag("nodes")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SeedNetworkNodesIT {
     static NodeCluster c;

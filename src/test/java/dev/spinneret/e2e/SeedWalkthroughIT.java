@@ -19,9 +19,11 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Tag;
 
 /** The seed article's commands, typed into kubectl against a real API server with Spinneret's webhooks. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("api-server")
 class SeedWalkthroughIT {
     static RealCluster cluster;
 

@@ -57,6 +57,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The attack suite of issue 21 ("Only Spinneret hands out addresses") against the real API server, the two local
@@ -81,6 +82,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * released" is asserted to hold continuously for {@link #GC_WAIT}, longer than both together.
  */
 @TestMethodOrder(MethodOrderer.MethodName.class) // scenario order; each test has pools of its own
+@Tag("api-server")
 class TrustBoundaryIT {
     static final String NS = "trust";
     /** A namespace the pod webhook excludes (namespace label spinneret.dev/ignore=true). */

@@ -9,8 +9,10 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The workloads the ITs write parse as the objects they mean (a YAML slip would only show in an IT run). */
+@Tag("pure")
 class YamlTest {
     static final KubernetesSerialization S = new KubernetesSerialization();
 

@@ -11,8 +11,10 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The orphan sweep's decision: the TTL, the fresh read asked last, and what a sweep forgets. */
+@Tag("pure")
 class OrphanTrackerTest {
     private static final Duration TTL = Duration.ofSeconds(60);
     private static final Instant T0 = Instant.parse("2026-12-06T00:00:00Z");

@@ -15,7 +15,9 @@ import java.util.Random;
 import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class AddressBlocksTest {
 
     static IpAddress ip(String s) {

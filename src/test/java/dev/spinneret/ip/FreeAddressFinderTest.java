@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class FreeAddressFinderTest {
 
     static IpRangeSet v4(String... items) {

@@ -12,7 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class IpRangeSetTest {
 
     static IpRangeSet v4(String... items) {

@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The address core is pure domain code: it may import java.math and java.util only (no Kubernetes, Quarkus, I/O). */
+@Tag("pure")
 class PackagePurityTest {
 
     @Test

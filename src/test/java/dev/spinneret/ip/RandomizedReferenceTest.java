@@ -14,11 +14,13 @@ import java.util.Random;
 import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Compares the range-based implementation against a naive BitSet/TreeMap reference over small windows of 1,024
  * addresses, placed at the bottom, middle and top of both address spaces and across the IPv6 64-bit word boundary.
  */
+@Tag("pure")
 class RandomizedReferenceTest {
 
     static final int W = 1024;

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class BatchQueueTest {
     final ExecutorService workers = Executors.newCachedThreadPool();
     final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();

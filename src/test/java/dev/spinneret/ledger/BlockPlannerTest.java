@@ -36,12 +36,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The planner against blocks held in memory, no API server: the way Calico tests its {@code allocationBlock}
  * ({@code ipam_block_test.go}). Each case is the pool's facts, the blocks as seen, a batch and {@code now}; the
  * assertions are on the plan (answers, block changes, bindings, cursor), never on calls made.
  */
+@Tag("pure")
 class BlockPlannerTest {
     static final String UID = "0b6e-pool-uid";
     static final Instant NOW = Instant.parse("2026-12-06T02:00:00Z");

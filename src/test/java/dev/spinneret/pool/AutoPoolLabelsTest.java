@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spinneret.ip.IpFamily;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class AutoPoolLabelsTest {
     static final Owner NGINX = new Owner("apps/v1", "Deployment", "default", "nginx",
             "0d3c3e1a-6a0f-4f2b-9c57-452e737e5e12");

@@ -6,7 +6,9 @@ import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class PoolRestrictionsTest {
     @Test
     void namesEachKindOfRestrictionOnce() {

@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The typed {@code ipam.spidernet.io/reserved-ips} annotation against the contract fixtures the Go plugin's tests
  * read too (src/test/resources/contract/reserved-ips.json): every valid annotation reads and writes back unchanged.
  */
+@Tag("pure")
 class ReservationAnnotationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -3,7 +3,9 @@ package dev.spinneret.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class StatefulSetOrdinalTest {
     @Test
     void theDecimalSuffixAfterTheSetsNameAndADash() {

@@ -21,12 +21,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The service's side of the contract with the Go CNI plugin: the same fixture files (src/test/resources/contract/)
  * that the plugin's Go tests read. The service writes exactly the annotation the plugin parses, every field of it
  * survives the service's model, and the service reads the SpiderEndpoint the plugin applies.
  */
+@Tag("pure")
 class CniContractTest {
     static final Path CONTRACT = Path.of("src/test/resources/contract");
     final ObjectMapper mapper = new ObjectMapper();

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The pod webhook with {@code ipam.primaryNetwork=false} (Spinneret only for Multus secondary networks), against
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(MultusAdmissionTest.SecondaryOnly.class)
 @WithKubernetesTestServer(crud = true)
+@Tag("webhook")
 class MultusAdmissionTest {
     public static class SecondaryOnly implements QuarkusTestProfile {
         @Override
@@ -56,7 +58,7 @@ class MultusAdmissionTest {
         client.resources(SpiderIPPool.class).delete();
         client.genericKubernetesResources(NAD).inAnyNamespace().delete();
         // this profile starts its own Quarkus instance: on a loaded machine its informers take longer than 20 s
-        await().atMost(Duration.ofSeconds(90)).until(Reviews::ready);
+        await("the service ready").atMost(Duration.ofSeconds(90)).until(Reviews::ready);
     }
 
     void nad(String ns, String name, String config) {

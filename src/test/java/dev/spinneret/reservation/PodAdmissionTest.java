@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The pod webhook against the fabric8 mock API server: what it writes into pods and ledgers, and every denial.
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@Tag("webhook")
 class PodAdmissionTest {
     @Inject
     KubernetesClient client;
@@ -53,7 +55,8 @@ class PodAdmissionTest {
     void ready() {
         client.resources(SpiderIPPool.class).delete();
         client.resources(SpiderReservedIP.class).delete();
-        await().atMost(Duration.ofSeconds(20)).until(Reviews::ready);
+        // as MultusAdmissionTest: the caches fill in well over 20 s on a loaded 2-core machine; fails at 90 s
+        await("the service ready").atMost(Duration.ofSeconds(90)).until(Reviews::ready);
     }
 
     static void pool(KubernetesClient c, String name, String subnet, String gateway, String... ips) {

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.zjsonpatch.JsonPatch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The pod webhook's JSON Patch names only what it adds, and applies to pods with or without the maps. */
+@Tag("pure")
 class ReservationPatchTest {
     static final ObjectMapper M = new ObjectMapper();
 

@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Every parsed annotation is bounded, and a value beyond a bound is refused naming the annotation and the bound. */
+@Tag("pure")
 class AnnotationLimitsTest {
     static void refused(Runnable parse, String... fragments) {
         var e = assertThrows(AnnotationException.class, parse::run);

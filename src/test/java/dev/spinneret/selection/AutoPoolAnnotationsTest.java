@@ -8,7 +8,9 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class AutoPoolAnnotationsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {

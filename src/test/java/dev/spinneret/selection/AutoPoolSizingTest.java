@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class AutoPoolSizingTest {
     static IpRangeSet v4(String... items) {
         return IpRangeSet.parse(IpFamily.V4, List.of(items));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Issue 21, scenario 5 without a cluster: a pool-name pattern of many stars matched against a long pool name must
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * 60-character name that does not end in Z backtracks for longer than any webhook timeout (the preemptive timeout
  * fails these tests; the spinning thread is a daemon and dies with the JVM).
  */
+@Tag("pure")
 class GlobLinearTimeTest {
     static final String LONG_NAME = "trust-a-pool-whose-name-is-long-enough-to-make-backtracking-hurt";
 

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class GlobTest {
     @Test
     void syntax() {

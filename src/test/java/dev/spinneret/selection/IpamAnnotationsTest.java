@@ -9,7 +9,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class IpamAnnotationsTest {
     private static List<InterfaceRequest> req(Map<String, String> pod, Map<String, String> ns) {
         return IpamAnnotations.requests(pod, ns, List.of("default-v4"), List.of("default-v6"));

@@ -9,7 +9,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class MultusAnnotationsTest {
     private static List<NetworkSelection> nets(String value) {
         return MultusAnnotations.networks(Map.of(MultusAnnotations.NETWORKS, value), "app");

@@ -9,7 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class NetworkIpamTest {
     @Test
     void singlePluginWithSpinneretIpamAndDefaults() {

@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class PodInterfacesTest {
     static final String MACVLAN = "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\",\"master\":\"ens224\",\"ipam\":"
             + "{\"type\":\"spinneret\",\"default_ipv4_ippool\":[\"macvlan-v4\"]}}";

@@ -9,7 +9,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("pure")
 class PoolSelectionTest {
     static PoolFacts pool(String name) {
         return new PoolFacts(name, IpFamily.V4, false, false, false, List.of(), null, null, List.of(), null);
