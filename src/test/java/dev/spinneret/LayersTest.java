@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Tag;
 /**
  * The package layout (README, Layout): each package has one purpose and dependencies point one way,
  * <pre>
- * app → webhooks (reservation, ippool, subnet, reservedip, workload) and gc → autopool → ledger → cluster → pool
+ * app → webhooks (reservation, ippool, subnet, reservedip, workload) and gc → adopt → autopool → ledger → cluster
+ *     → pool
  *     → core (admission, api, selection, ip, tls)
  * </pre>
  * and the domain core — {@code ip}, {@code selection} and the ledger's planner — knows nothing of Kubernetes,
@@ -46,6 +47,7 @@ class LayersTest {
                 .layer("App").definedBy(packages("app"))
                 .layer("Webhooks").definedBy(packages("reservation", "ippool", "subnet", "reservedip", "workload"))
                 .layer("Gc").definedBy(packages("gc"))
+                .layer("Adopt").definedBy(packages("adopt"))
                 .layer("AutoPool").definedBy(packages("autopool"))
                 .layer("Ledger").definedBy(packages("ledger"))
                 .layer("Cluster").definedBy(packages("cluster"))
@@ -54,11 +56,13 @@ class LayersTest {
                 .whereLayer("App").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Webhooks").mayOnlyBeAccessedByLayers("App")
                 .whereLayer("Gc").mayOnlyBeAccessedByLayers("App")
-                .whereLayer("AutoPool").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc")
-                .whereLayer("Ledger").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc", "AutoPool")
-                .whereLayer("Cluster").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc", "AutoPool", "Ledger")
-                .whereLayer("Pool").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc", "AutoPool", "Ledger",
-                        "Cluster")
+                .whereLayer("Adopt").mayOnlyBeAccessedByLayers("App", "Webhooks")
+                .whereLayer("AutoPool").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc", "Adopt")
+                .whereLayer("Ledger").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc", "Adopt", "AutoPool")
+                .whereLayer("Cluster").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc", "Adopt", "AutoPool",
+                        "Ledger")
+                .whereLayer("Pool").mayOnlyBeAccessedByLayers("App", "Webhooks", "Gc", "Adopt", "AutoPool",
+                        "Ledger", "Cluster")
                 .check(MAIN);
     }
 

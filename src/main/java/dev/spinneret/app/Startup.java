@@ -32,6 +32,8 @@ public class Startup {
     @Inject
     AdmissionGate gate;
     @Inject
+    dev.spinneret.adopt.SpiderpoolAdoption adoption;
+    @Inject
     PoolBlocks blocks;
     @ConfigProperty(name = "spinneret.informers.enabled", defaultValue = "true")
     boolean enabled;
@@ -49,6 +51,7 @@ public class Startup {
                     reserved.start();
                     gc.start();
                     late.start();
+                    adoption.start();
                     return;
                 } catch (RuntimeException e) {
                     LOG.warnf("cannot start the informers yet (attempt %d): %s", attempt, e.getMessage());

@@ -298,6 +298,10 @@ public class ClusterCache {
         return endpoints == null ? List.of() : endpoints.getIndexer().byIndex(BY_RESERVATION, id);
     }
 
+    public List<SpiderEndpoint> endpoints() {
+        return endpoints == null ? List.of() : endpoints.getStore().list();
+    }
+
     public Optional<SpiderEndpoint> endpoint(String namespace, String name) {
         return Optional.ofNullable(endpoints == null ? null : endpoints.getStore().getByKey(namespace + "/" + name));
     }

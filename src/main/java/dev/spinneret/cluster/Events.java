@@ -39,14 +39,16 @@ public class Events {
     }
 
     private void record(Owner on, String type, String reason, String message) {
-        if (on == null || on.namespace() == null || on.name() == null) {
+        if (on == null || on.name() == null) {
             return;
         }
+        // a cluster-scoped object's events go to "default", as kubectl describe looks for them there
+        String ns = on.namespace() == null ? "default" : on.namespace();
         sender.execute(() -> {
             try {
                 String now = Instant.now().toString();
-                client.v1().events().inNamespace(on.namespace()).resource(new EventBuilder()
-                        .withNewMetadata().withNamespace(on.namespace())
+                client.v1().events().inNamespace(ns).resource(new EventBuilder()
+                        .withNewMetadata().withNamespace(ns)
                         .withName(on.name() + "." + UUID.randomUUID().toString().substring(0, 8)).endMetadata()
                         .withNewInvolvedObject().withApiVersion(on.apiVersion()).withKind(on.kind())
                         .withNamespace(on.namespace()).withName(on.name()).withUid(on.uid()).endInvolvedObject()

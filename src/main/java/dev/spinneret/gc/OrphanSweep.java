@@ -95,6 +95,10 @@ public class OrphanSweep {
             }
             long total = pool.getStatus() == null || pool.getStatus().totalIPCount == null ? 0
                     : pool.getStatus().totalIPCount;
+            if (PoolBlocks.spiderpoolWritten(pool)) {
+                // Spiderpool's ledger, not adopted yet: its records name pods but bind none (SpiderpoolAdoption)
+                continue;
+            }
             AllocationLedger ledger;
             Map<String, String> bound;
             try {
@@ -102,7 +106,7 @@ public class OrphanSweep {
                 bound = blocks.holders(pool); // from that read
                 staleMarks.drop(pool);
             } catch (RuntimeException e) {
-                // e.g. a pool still holding Spiderpool's JSON ledger during a migration: skip it, sweep the rest
+                // e.g. a damaged inline ledger: skip it, sweep the rest
                 LOG.warnf("SpiderIPPool %s: its ledger cannot be read (%s); not swept", name, e.getMessage());
                 continue;
             }

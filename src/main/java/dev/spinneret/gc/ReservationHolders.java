@@ -2,6 +2,7 @@ package dev.spinneret.gc;
 
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.cluster.ClusterCache;
+import dev.spinneret.ledger.SpiderpoolLedger;
 import dev.spinneret.pool.ReservationAnnotation;
 import dev.spinneret.pool.StatefulSetOrdinal;
 import dev.spinneret.selection.IpamAnnotations;
@@ -93,8 +94,13 @@ public class ReservationHolders {
     }
 
     private static boolean endpointOf(SpiderEndpoint se, String id) {
-        return se.getStatus() != null && se.getStatus().current != null
-                && id.equals(se.getStatus().current.reservationID);
+        if (se.getStatus() == null || se.getStatus().current == null) {
+            return false;
+        }
+        var current = se.getStatus().current;
+        // an endpoint Spiderpool wrote, not taken over yet, holds the reservation its records were imported to
+        return id.equals(current.reservationID) || (current.reservationID == null && current.uid != null
+                && id.equals(SpiderpoolLedger.reservationId(current.uid)));
     }
 
     private boolean endpointKept(SpiderEndpoint se) {

@@ -46,6 +46,11 @@ public class PoolBlocks {
     public static final String MARKER = "spinneret-blocks/v1";
     /** {@code status.allocatedIPs} prefix while a pool's inline ledger is copied into blocks; the ledger follows. */
     public static final String MIGRATING = MARKER + " migrating ";
+    /**
+     * {@code status.allocatedIPs} prefix while a pool Spiderpool wrote is imported into blocks; Spiderpool's JSON
+     * ledger follows (refused by Spiderpool's agent, which fails instead of allocating from a ledger it cannot read).
+     */
+    public static final String ADOPTING = MARKER + " adopting ";
 
     @Inject
     KubernetesClient client;
@@ -54,6 +59,13 @@ public class PoolBlocks {
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
     /** pool UID → its view. */
     private final Map<String, PoolBlockView> views = new ConcurrentHashMap<>();
+
+    /** A pool holding the ledger Spiderpool wrote that may not be adopted now (Spiderpool still runs, dry run). */
+    public static final class NotAdoptable extends IllegalStateException {
+        NotAdoptable(String message) {
+            super(message);
+        }
+    }
 
     /** A block write lost to a concurrent writer (or a create to an existing block): the view now has it fresh. */
     public static final class Conflict extends RuntimeException {
@@ -196,13 +208,49 @@ public class PoolBlocks {
         return out;
     }
 
-    /** The inline ledger of a pool not migrated (or being migrated). */
+    /**
+     * The inline ledger of a pool not migrated (or being migrated): Spinneret's, or Spiderpool's imported
+     * ({@link SpiderpoolLedger}).
+     *
+     * @throws IllegalArgumentException naming the pool, when it is neither
+     */
     public static AllocationLedger inline(SpiderIPPool pool) {
+        SpiderpoolLedger adopted = spiderpool(pool);
+        if (adopted != null) {
+            return adopted.ledger();
+        }
         String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
         if (s != null && s.startsWith(MIGRATING)) {
             s = s.substring(MIGRATING.length());
         }
         return AllocationLedger.decode(PoolSpec.family(pool), s);
+    }
+
+    /** Whether the pool still holds a ledger Spiderpool wrote (being imported or not yet). */
+    public static boolean spiderpoolWritten(SpiderIPPool pool) {
+        String s = pool.getStatus() == null ? null : pool.getStatus().allocatedIPs;
+        return s != null && (s.startsWith(ADOPTING) || SpiderpoolLedger.looksLike(s));
+    }
+
+    /**
+     * The pool's ledger as Spiderpool wrote it, read, or null when it holds no Spiderpool ledger.
+     *
+     * @throws IllegalArgumentException naming the pool and the record, when that ledger is malformed
+     */
+    public static SpiderpoolLedger spiderpool(SpiderIPPool pool) {
+        if (!spiderpoolWritten(pool)) {
+            return null;
+        }
+        String s = pool.getStatus().allocatedIPs;
+        try {
+            return SpiderpoolLedger.parse(PoolSpec.family(pool),
+                    s.startsWith(ADOPTING) ? s.substring(ADOPTING.length()) : s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("SpiderIPPool " + pool.getMetadata().getName()
+                    + ": status.allocatedIPs cannot be adopted: " + e.getMessage()
+                    + "; nothing of this pool was changed (correct or remove that record with kubectl edit"
+                    + " --subresource=status, then it is adopted)", e);
+        }
     }
 
     /** Block name: the pool's UID and the block's first address in hex ({@link Block#name(String, IpAddress)}). */

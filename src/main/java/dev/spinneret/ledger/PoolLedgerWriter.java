@@ -131,6 +131,10 @@ public class PoolLedgerWriter {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).done().complete(outcomes.get(i));
             }
+        } catch (PoolBlocks.NotAdoptable e) {
+            // a ledger Spiderpool wrote that cannot be adopted now: the message says why (no stack trace each time)
+            LOG.warnf("ledger write for SpiderIPPool %s refused: %s", pool, e.getMessage());
+            batch.forEach(op -> op.done().completeExceptionally(e));
         } catch (RuntimeException e) {
             LOG.errorf(e, "ledger write for SpiderIPPool %s failed", pool);
             batch.forEach(op -> op.done().completeExceptionally(e));

@@ -21,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,6 +58,8 @@ public class LateReservations {
     ServedInterfaces interfaces;
     @Inject
     GcLease lease;
+    @Inject
+    dev.spinneret.adopt.SpiderpoolAdoption adoption;
     @Inject
     Events events;
     @Inject
@@ -125,7 +128,7 @@ public class LateReservations {
             worker.execute(() -> {
                 queued.remove(key);
                 try {
-                    if (!mayBeServed(pod)) {
+                    if (!adoption.servedBySpiderpool(pod) && !mayBeServed(pod)) {
                         settled.add(pod.getMetadata().getUid()); // decided from its metadata, without a GET
                         return;
                     }
@@ -189,8 +192,19 @@ public class LateReservations {
             return;
         }
         PodReservationWebhook.Reserved r;
+        boolean adopted = false;
         try {
-            r = reserver.reserveFor(pod, ReservationIds.fromRequestUid("late:" + uid), false);
+            // a running pod Spiderpool served keeps its addresses: the reservation its records were imported to
+            var a = adoption.reservationOf(pod);
+            adopted = a.isPresent();
+            r = adopted ? new PodReservationWebhook.Reserved(a.get().id(), a.get().annotation(), List.of())
+                    : reserver.reserveFor(pod, ReservationIds.fromRequestUid("late:" + uid), false);
+        } catch (dev.spinneret.adopt.SpiderpoolAdoption.Pending p) {
+            if (!p.getMessage().equals(lastFailure.put(uid, p.getMessage()))) {
+                events.warning(podRef(pod), "AdoptionPending", p.getMessage() + " (retried every "
+                        + retryInterval.toSeconds() + "s)");
+            }
+            return;
         } catch (ReservationDenied d) {
             if (!d.getMessage().equals(lastFailure.put(uid, d.getMessage()))) { // one Event per distinct reason
                 events.warning(podRef(pod), "IPReservationFailed", d.getMessage() + " (retried every "
@@ -219,10 +233,16 @@ public class LateReservations {
             // 409: changed meanwhile; the next pass reserves again (same id: the same addresses)
             throw e;
         }
-        Counter.builder("spinneret.reservations").tag("outcome", "reserved-late").register(meters).increment();
-        events.normal(podRef(pod), "IPReserved", "reserved after creation (the pod webhook did not see it): "
-                + r.annotation());
-        LOG.infof("pod %s/%s: reserved after creation (reservation %s)", ns, name, r.id());
+        if (adopted) {
+            adoption.takeOverEndpoint(ns, name); // else the next adoption pass does
+        }
+        Counter.builder("spinneret.reservations").tag("outcome", adopted ? "adopted" : "reserved-late")
+                .register(meters).increment();
+        events.normal(podRef(pod), adopted ? "IPAdopted" : "IPReserved", (adopted
+                ? "addresses Spiderpool allocated to this pod kept: " : "reserved after creation (the pod webhook did"
+                        + " not see it): ") + r.annotation());
+        LOG.infof("pod %s/%s: %s (reservation %s)", ns, name, adopted ? "addresses allocated by Spiderpool adopted"
+                : "reserved after creation", r.id());
     }
 
     private static boolean optedOut(Map<String, String> labels) {

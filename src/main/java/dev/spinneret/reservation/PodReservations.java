@@ -21,6 +21,8 @@ import dev.spinneret.selection.PodFacts;
 import dev.spinneret.selection.PoolFacts;
 import dev.spinneret.selection.PoolSelection;
 import dev.spinneret.selection.StaticAddress;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -52,6 +54,8 @@ public class PodReservations {
     @Inject
     ClusterCache cache;
     @Inject
+    KubernetesClient client;
+    @Inject
     MeterRegistry meters;
     @ConfigProperty(name = "spinneret.reservation.timeout-ms", defaultValue = "8000")
     long timeoutMs;
@@ -82,6 +86,10 @@ public class PodReservations {
         for (SpiderIPPool p : justWritten.values()) {
             PoolFactsMapper.facts(p).ifPresent(f -> facts.put(f.name(), f));
         }
+        for (SpiderIPPool p : UnseenPools.read(requests, facts.keySet(),
+                this::readPool)) {
+            PoolFactsMapper.facts(p).ifPresent(f -> facts.put(f.name(), f));
+        }
         List<Slot> done = new ArrayList<>();
         try {
             for (InterfaceRequest r : requests) {
@@ -101,6 +109,16 @@ public class PodReservations {
                 rollback(reservationId, holder, done);
             }
             throw e;
+        }
+    }
+
+    /** The pool as the API server has it, or null when it is absent or cannot be read now (then refused as unknown). */
+    private SpiderIPPool readPool(String name) {
+        try {
+            return client.resources(SpiderIPPool.class).withName(name).get();
+        } catch (KubernetesClientException e) {
+            LOG.debugf("SpiderIPPool %s not in the cache and not readable: %s", name, e.getMessage());
+            return null;
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.spinneret.reservation;
 
+import dev.spinneret.adopt.SpiderpoolAdoption;
+import dev.spinneret.ledger.SpiderpoolLedger;
+
 import dev.spinneret.api.v2beta1.PodIPAllocation;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderEndpointStatus;
@@ -26,10 +29,20 @@ public class StatefulSetEndpoints {
     KubernetesClient client;
     @Inject
     ClusterCache cache;
+    @Inject
+    SpiderpoolAdoption adoption;
 
-    /** The endpoint of this StatefulSet pod if it holds a reservation of this same StatefulSet, else null. */
+    /**
+     * The endpoint of this StatefulSet pod if it holds a reservation of this same StatefulSet, else null. One that
+     * Spiderpool wrote is taken over first ({@link SpiderpoolAdoption#takeOverEndpoint}: a pod restarted before the
+     * adoption pass reached its endpoint keeps its address too; the caller checks the ledger binds it to this pod).
+     */
     public SpiderEndpoint current(String ns, String podName, Owner sts) {
         SpiderEndpoint se = client.resources(SpiderEndpoint.class).inNamespace(ns).withName(podName).get();
+        if (se != null && SpiderpoolAdoption.spiderpoolWritten(se)) {
+            adoption.takeOverEndpoint(ns, podName);
+            se = client.resources(SpiderEndpoint.class).inNamespace(ns).withName(podName).get();
+        }
         if (se == null || se.getStatus() == null || se.getStatus().current == null
                 || se.getStatus().current.reservationID == null) {
             return null;

@@ -33,6 +33,11 @@ class MarkerTest {
         assertFalse(PreviousReleaseLedger.accepts(IpFamily.V4, PoolBlocks.MIGRATING + L));
         assertFalse(PreviousReleaseLedger.accepts(IpFamily.V6, PoolBlocks.MARKER));
         assertFalse(PreviousReleaseLedger.accepts(IpFamily.V6, PoolBlocks.MIGRATING + "fd00::9=web1"));
+        // a pool being adopted from Spiderpool: refused by the previous release, and no JSON for Spiderpool's agent
+        String json = "{\"10.0.0.5\":{\"pod\":\"default/p\",\"podUid\":\"u1\"}}";
+        assertFalse(PreviousReleaseLedger.accepts(IpFamily.V4, PoolBlocks.ADOPTING + json));
+        assertFalse(PreviousReleaseLedger.accepts(IpFamily.V4, json));
+        assertFalse(SpiderpoolLedger.looksLike(PoolBlocks.ADOPTING + json));
     }
 
     /** The pinned grammar is that of the inline ledger: it accepts every ledger the encoder writes, of both families. */
