@@ -2,8 +2,11 @@
 # The main job: on a fresh machine (root; Debian with Java 17, Maven, Go), build (or reuse) Kubernetes, the service
 # and its images, start a throwaway cluster with two real nodes (node.sh: control plane, kube-scheduler, kubelet +
 # containerd + kube-proxy on node-a and node-b), `helm install` Spinneret from helm/spinneret, and replay the seed
-# article's walkthrough (../shared/seed) with kubectl: pods Running with their pool's addresses on both nodes, pinging
-# each other across the nodes. Everything is torn down on exit or Ctrl-C.
+# article's walkthrough (../shared/seed) with kubectl on the article's own network, Calico's CNI plugin with Spinneret as
+# its IPAM: pods Running with their pool's addresses on both nodes, pinging each other across the nodes. Then Multus:
+# a pod with eth0 (Calico) and net1 (macvlan), each address from its own pool. Everything is torn down on exit or
+# Ctrl-C. Without Calico and Multus (build-cni-plugins.sh has no source snapshot) the walkthrough runs on the bridge
+# network and the Multus part is left out.
 #   integration-tests/scripts/demo.sh            # SPINNERET_DEMO_KEEP=1 keeps it running until Ctrl-C
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,7 +36,14 @@ if [[ ! -f "$JAR" || -n "$(find "$ROOT/src/main/java" "$ROOT/src/main/resources"
 fi
 IMG="$("$ROOT/integration-tests/images/build-images.sh" | tail -1)"
 mkdir -p "$(dirname "$DIR")"
-SPINNERET_NODE_IMAGES="$IMG/spinneret.tar $IMG/spinneret-cni.tar $IMG/kubectl.tar" "$HERE/node.sh" start "$DIR"
+NETWORK=calico
+rc=0; "$HERE/build-cni-plugins.sh" >/dev/null || rc=$?
+case $rc in
+  0) ;;
+  3) NETWORK=spinneret; note "Calico and Multus unavailable (see above): the pods run on the bridge network, no Multus part" ;;
+  *) exit 1 ;;
+esac
+SPINNERET_POD_NETWORK="$NETWORK" SPINNERET_NODE_IMAGES="$IMG/spinneret.tar $IMG/spinneret-cni.tar $IMG/kubectl.tar" "$HERE/node.sh" start "$DIR"
 # shellcheck disable=SC1091
 source "$DIR/env"
 HELM="$BIN_DIR/helm"
@@ -56,9 +66,18 @@ cat <<'MSG'
 == The seed's walkthrough: "Spiderpool: A new option for Calico's fixed application IP" ==
 A SpiderSubnet for the environment, an automatic pool that follows the nginx Deployment's replicas, a manually
 specified SpiderIPPool with an application that takes its fixed addresses from it, and the protection the article
-asks for: overlapping pools are refused. The nodes' pod network is the bridge plugin with Spinneret as its IPAM.
-(No registry here: the "nginx" pods run busybox's httpd from a locally built image.)
+asks for: overlapping pools are refused. (No registry here: the "nginx" pods run busybox's httpd from a locally
+built image.)
 MSG
+if [[ "$NETWORK" == calico ]]; then
+  cat <<'MSG'
+The nodes' pod network is the article's: Calico's CNI plugin with Spinneret as its IPAM ("ipam": {"type":
+"spinneret"} in Calico's conflist). No Felix here: the nodes' shared L2 with proxy ARP stands in for the BGP
+announcements of each pod's /32 (docs/cni.md, "Calico").
+MSG
+else
+  echo "The nodes' pod network is the bridge plugin with Spinneret as its IPAM."
+fi
 
 SUBNET='apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderSubnet
@@ -204,6 +223,59 @@ if [[ -n "${A:-}" && -n "${B:-}" ]]; then
   "$KUBECTL" exec "$A" -- sh -c "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 $B_IP 80" 2>&1 | grep -m1 'HTTP/' || true
 else
   echo "(the scheduler put every pod on one node this time: A=${A:-none} B=${B:-none}; no cross-node pair to ping)"
+fi
+if [[ "$NETWORK" == calico && -n "${A:-}" ]]; then
+  echo
+  echo "== What Calico makes of the reservation: the pool's address as a /32, the default route via 169.254.1.1 =="
+  k exec "$A" -- ip -4 addr show eth0
+  k exec "$A" -- ip -4 route
+fi
+
+if [[ "$NETWORK" == calico ]]; then
+  echo
+  echo "== Multus + macvlan: a pool per interface (Spiderpool's underlay use) =="
+  say "integration-tests/scripts/node.sh cni $DIR multus   # Multus first in /etc/cni/net.d, eth0 still from Calico"
+  "$HERE/node.sh" cni "$DIR" multus
+  NICS='apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata:
+  name: macvlan-v4
+spec:
+  subnet: 10.246.1.0/24
+  ips:
+  - 10.246.1.10-10.246.1.20
+---
+apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata:
+  name: macvlan-under0
+spec:
+  config: |-
+    {"cniVersion": "1.0.0", "name": "macvlan-under0", "plugins": [{"type": "macvlan", "master": "under0",
+     "mode": "bridge", "ipam": {"type": "spinneret", "clean_gateway": true}}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: two-nics
+  annotations:
+    k8s.v1.cni.cncf.io/networks: macvlan-under0@net1
+    ipam.spidernet.io/ippools: |-
+      [{"interface": "eth0", "ipv4": ["nginx-v4-ippool"]},
+       {"interface": "net1", "ipv4": ["macvlan-v4"]}]
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: app
+    image: localhost/spinneret/busybox:dev
+    imagePullPolicy: Never
+    command: ["sleep", "3600"]'
+  echo "$NICS" | apply; echo "$NICS" | "$KUBECTL" apply -f -
+  "$KUBECTL" wait --for=condition=Ready pod/two-nics --timeout=120s >/dev/null
+  k get po two-nics -o wide
+  k exec two-nics -- ip -4 addr
+  k get po two-nics -o jsonpath='{.metadata.annotations.ipam\.spidernet\.io/reserved-ips}'; echo
+  k get sp nginx-v4-ippool macvlan-v4
 fi
 
 echo

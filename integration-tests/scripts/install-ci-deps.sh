@@ -9,7 +9,11 @@
 #   busybox-static gcc libc6-dev  the images of integration-tests/images (workload/installer base, static pause);
 #                                 gcc/libc6-dev are also cgo for `go test -race` of the CNI plugin (src/main/cni)
 #   openjdk-17-jdk-headless       jlink + jmods for the Java 17 base image of the service image
+# Then Calico's CNI plugin and Multus for node.sh's calico and multus pod networks (build-cni-plugins.sh: built once
+# from their source snapshots into ~/.cache/spinneret, reused after; without a snapshot the tests and the demo parts
+# that need them say so and are skipped).
 set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 PKGS=(openssl iproute2 containernetworking-plugins python3 curl containerd runc iptables busybox-static gcc libc6-dev
   openjdk-17-jdk-headless)
@@ -25,8 +29,19 @@ for p in "${PKGS[@]}"; do
   fi
 done
 
+cni_plugins() {
+  local rc=0
+  "$HERE/build-cni-plugins.sh" >/dev/null || rc=$?
+  case $rc in
+    0) ;;
+    3) log "Calico and Multus not built (no source snapshot): their node networks are unavailable" ;;
+    *) log "building Calico and Multus failed"; exit 1 ;;
+  esac
+}
+
 if ((${#missing[@]} == 0)); then
   log "all present: ${PKGS[*]}"
+  cni_plugins
   exit 0
 fi
 
@@ -41,3 +56,4 @@ log "installing: ${missing[*]}"
 "${SUDO[@]}" apt-get update -qq
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
 log "installed: ${missing[*]}"
+cni_plugins

@@ -8,7 +8,12 @@
 #   node.sh import <dir> <image.tar>...      import image tars into every node's containerd
 #   node.sh restart <dir> <node> kubelet|containerd   kill -9 and start again (pods keep running)
 #   node.sh exec <dir> <node> <cmd>...       run a command in the node's network and mount namespace
-#   node.sh cni <dir> spinneret|host-local   switch every node's pod network config (IPAM) and wait until it is read
+#   node.sh cni <dir> <network> [ipam]       switch every node's pod network and wait until it is read:
+#       spinneret | host-local   the bridge plugin with that IPAM (the default network is spinneret)
+#       calico                   Calico's CNI plugin with Spinneret as its IPAM (Kubernetes datastore, no Felix)
+#       multus                   Multus (thin plugin): eth0 from the calico network, NetworkAttachmentDefinitions on top
+#                                (macvlan secondaries on each node's under0, see below)
+#       ipam (calico, multus)    eth0's IPAM: spinneret (default) or host-local (ipam.primaryNetwork=false)
 #
 # Network (root needed; nothing is routed through the host's uplink):
 #   host bridge spn<id> 10.250.<k>.1/24 ── veth ── node-a eth0 10.250.<k>.2 (netns spn<id>-node-a)
@@ -19,13 +24,23 @@
 #   segment (a veth between the node namespaces), the pod network $POD_CIDR (an underlay, as with macvlan or a
 #   routed Calico underlay: any pool address works on either node). node-a's spn0 is .0.2, node-b's .0.3 of it.
 #   Pod packets never enter the host namespace; the host still gets an `unreachable` route (high metric) for the
-#   pod network, the Service range and the node subnet, so nothing of them can leave through a default route.
+#   pod network, the underlay network, the Service range and the node subnet, so nothing of them can leave through a
+#   default route.
+#   calico: each pod gets a veth cali… and a /32 route to it in its node's namespace, and reaches its node through
+#   169.254.1.1 (on the node's lo, answered by proxy ARP on the veth). Across nodes the node namespaces answer ARP on
+#   spn0 for their own pods' /32s (proxy_arp): the shared L2 stands in for the BGP announcements of those /32s of a
+#   production Calico (docs/cni.md, "Calico"). Calico's plugin talks to the API server as user calico-cni.
+#   multus: Multus (user multus) reads NetworkAttachmentDefinitions; macvlan secondaries use master under0, a veth
+#   pair joining the two node namespaces (a bridge port cannot be a macvlan master), on $UNDERLAY_CIDR.
 #
 # Env (all optional):
 #   SPINNERET_NODE_IMAGES    image tars imported into every node at start (pause and busybox are always imported,
 #                            from integration-tests/images/build-images.sh)
 #   SPINNERET_POD_CIDR       the pod network (default 10.244.0.0/15: the seed's 10.244.0.0/16 and the cluster
 #                            default pool's 10.245.0.0/16 of the demo and the tests)
+#   SPINNERET_UNDERLAY_CIDR  the macvlan secondaries' networks on under0 (default 10.246.0.0/16)
+#   SPINNERET_POD_NETWORK    the network at start: spinneret (default), host-local, calico or multus (calico and
+#                            multus need build-cni-plugins.sh's binaries)
 #   SPINNERET_NODE_TIMEOUT   seconds to wait for nodes Ready (default 120)
 #   plus control-plane.sh's SPINNERET_* variables (binaries, timeouts)
 #
@@ -37,16 +52,18 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 MARKER=".spinneret-nodes"
 NODES=(node-a node-b)
+NETWORK="${SPINNERET_POD_NETWORK:-spinneret}"
 POD_CIDR="${SPINNERET_POD_CIDR:-10.244.0.0/15}"
+UNDERLAY_CIDR="${SPINNERET_UNDERLAY_CIDR:-10.246.0.0/16}"
 SERVICE_CIDR=10.0.0.0/24
 KCM_NODE_CONTROLLERS="node-lifecycle-controller,taint-eviction-controller,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller,disruption-controller,pod-garbage-collector-controller,ttl-controller,ttl-after-finished-controller,clusterrole-aggregation-controller"
 # bind-mounted per node inside its mount namespace: the fixed paths kubelet, containerd and CNI use
 NODE_BINDS=(/var/lib/kubelet /run/containerd /var/lib/cni /run/netns /opt/cni/bin /etc/cni/net.d /var/log/pods
-  /var/log/containers /var/log/spinneret)
+  /var/log/containers /var/log/spinneret /var/lib/calico)
 
 log() { printf '[node] %s\n' "$*" >&2; }
 die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,12p' "$0" >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" >&2; exit 2; }
 
 # shellcheck source=processes.sh
 source "$HERE/processes.sh"
@@ -139,7 +156,7 @@ do_stop() {
     mountpoint -q "$DIR/ns" && { umount "$DIR/ns" || rc=1; }
     ip link del "$BR" 2>/dev/null || true
     local cidr
-    for cidr in "$POD_CIDR" "$SERVICE_CIDR" "$NET_PREFIX.0/24"; do
+    for cidr in "$POD_CIDR" "$UNDERLAY_CIDR" "$SERVICE_CIDR" "$NET_PREFIX.0/24"; do
       ip route del unreachable "$cidr" metric "$METRIC" 2>/dev/null || true
     done
   fi
@@ -231,60 +248,183 @@ bind_target() { # path: make sure the bind target exists on the host; remember w
   for ((i = ${#missing[@]} - 1; i >= 0; i--)); do echo "${missing[$i]}" >>"$DIR/created-dirs"; done
 }
 
-node_cert() { # node dir
-  local n="$1" d="$2" pki="$DIR/cp/pki"
+sign_client() { # CN O key crt [extra x509v3 lines]: a client certificate of the control plane's CA
+  local pki="$DIR/cp/pki" ext="$4.ext"
   (
     umask 077
-    openssl req -newkey rsa:2048 -nodes -keyout "$d/kubelet.key" -out "$d/kubelet.csr" \
-      -subj "/O=system:nodes/CN=system:node:$n" 2>/dev/null
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=DNS:%s,IP:%s\n' \
-      "$n" "$NET_PREFIX.$(node_index "$n")" >"$d/kubelet.ext"
-    openssl x509 -req -in "$d/kubelet.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
-      -CAserial "$d/ca.srl" -days 365 -extfile "$d/kubelet.ext" -out "$d/kubelet.crt" 2>/dev/null
-    rm -f "$d/kubelet.csr" "$d/kubelet.ext" "$d/ca.srl"
-  ) || die "openssl failed for $n's certificate"
-  cat >"$d/kubelet.kubeconfig" <<EOF
+    openssl req -newkey rsa:2048 -nodes -keyout "$3" -out "$4.csr" -subj "/O=$2/CN=$1" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n%b' "${5:-extendedKeyUsage=clientAuth\n}" >"$ext"
+    openssl x509 -req -in "$4.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+      -CAserial "$4.srl" -days 365 -extfile "$ext" -out "$4" 2>/dev/null
+    rm -f "$4.csr" "$ext" "$4.srl"
+  ) || die "openssl failed for $1's certificate"
+}
+
+write_kubeconfig() { # user crt key file
+  cat >"$4" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: local
-  cluster: {server: "$API_URL", certificate-authority: "$pki/ca.crt"}
+  cluster: {server: "$API_URL", certificate-authority: "$DIR/cp/pki/ca.crt"}
 users:
-- name: $n
-  user: {client-certificate: "$d/kubelet.crt", client-key: "$d/kubelet.key"}
+- name: $1
+  user: {client-certificate: "$2", client-key: "$3"}
 contexts:
 - name: local
-  context: {cluster: local, user: $n}
+  context: {cluster: local, user: $1}
 current-context: local
 EOF
+  chmod 600 "$4"
 }
 
-# the pod network config: bridge + IPAM (spinneret = the chart's plugin; host-local = the benchmark's floor)
-write_cni_conf() { # node ipam
-  local n="$1" ipam="$2" i d="$DIR/nodes/$1" ipam_json
+node_cert() { # node dir
+  local n="$1" d="$2"
+  sign_client "system:node:$n" system:nodes "$d/kubelet.key" "$d/kubelet.crt" \
+    "extendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=DNS:$n,IP:$NET_PREFIX.$(node_index "$n")\n"
+  write_kubeconfig "$n" "$d/kubelet.crt" "$d/kubelet.key" "$d/kubelet.kubeconfig"
+}
+
+# ------------------------------------------------------------------ Calico and Multus
+# their binaries (build-cni-plugins.sh; exit 3 = no source snapshot) and what they need in the cluster: users with
+# the RBAC their docs list, Calico's ClusterInformation "default" (datastoreReady), the NetworkAttachmentDefinition CRD
+CNI_PLUGINS_BIN=""
+need_cni_plugins() {
+  [[ -z "$CNI_PLUGINS_BIN" ]] || return 0
+  local rc=0
+  CNI_PLUGINS_BIN="$("$HERE/build-cni-plugins.sh" | tail -1)" || rc=$?
+  ((rc != 3)) || die "Calico and Multus are not available (no source snapshot, see build-cni-plugins.sh)"
+  ((rc == 0)) || die "building Calico and Multus failed"
+}
+
+cluster_objects() { # network: the API objects and user credentials the plugin needs (idempotent)
+  local K=("$BIN/kubectl" --kubeconfig="$DIR/cp/admin.kubeconfig") u="$DIR/users"
+  mkdir -p "$u"
+  if [[ ! -f "$u/calico-cni.kubeconfig" ]]; then
+    sign_client calico-cni spinneret:cni "$u/calico-cni.key" "$u/calico-cni.crt"
+    write_kubeconfig calico-cni "$u/calico-cni.crt" "$u/calico-cni.key" "$u/calico-cni.kubeconfig"
+  fi
+  "${K[@]}" apply -f - >/dev/null <<EOF
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clusterinformations.crd.projectcalico.org
+spec:
+  group: crd.projectcalico.org
+  names: {kind: ClusterInformation, listKind: ClusterInformationList, plural: clusterinformations, singular: clusterinformation}
+  scope: Cluster
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: spinneret-local-calico-cni}
+rules:
+- {apiGroups: [""], resources: [pods, namespaces], verbs: [get]}
+- {apiGroups: [""], resources: [pods/status], verbs: [patch]}
+- {apiGroups: [crd.projectcalico.org], resources: [clusterinformations], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: spinneret-local-calico-cni}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: spinneret-local-calico-cni}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: calico-cni}]
+EOF
+  "${K[@]}" wait --for=condition=Established --timeout=60s crd/clusterinformations.crd.projectcalico.org >/dev/null
+  "${K[@]}" apply -f - >/dev/null <<EOF
+apiVersion: crd.projectcalico.org/v1
+kind: ClusterInformation
+metadata: {name: default}
+spec: {datastoreReady: true}
+EOF
+  [[ "$1" == multus ]] || return 0
+  if [[ ! -f "$u/multus.kubeconfig" ]]; then
+    sign_client multus spinneret:cni "$u/multus.key" "$u/multus.crt"
+    write_kubeconfig multus "$u/multus.crt" "$u/multus.key" "$u/multus.kubeconfig"
+  fi
+  "${K[@]}" apply --server-side --force-conflicts -f "$ROOT/src/test/resources/crds/network-attachment-definitions.yaml" >/dev/null
+  "${K[@]}" apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: spinneret-local-multus}
+rules:
+- {apiGroups: [k8s.cni.cncf.io], resources: ["*"], verbs: [get, list, watch]}
+- {apiGroups: [""], resources: [pods, pods/status], verbs: [get, update, patch]}
+- {apiGroups: ["", events.k8s.io], resources: [events], verbs: [create, patch, update]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: spinneret-local-multus}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: spinneret-local-multus}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: multus}]
+EOF
+  "${K[@]}" wait --for=condition=Established --timeout=60s crd/network-attachment-definitions.k8s.cni.cncf.io >/dev/null
+}
+
+SPINNERET_IPAM='{"type": "spinneret", "kubeconfig": "/etc/cni/net.d/spinneret.d/spinneret.kubeconfig", "log_file_path": "/var/log/spinneret/cni.log", "timeout_seconds": 30}'
+
+# the pod network config (see the header): containerd reads the first file of conf_dir by name
+write_cni_conf() { # node network [eth0 ipam of calico/multus]
+  local n="$1" net="$2" i d="$DIR/nodes/$1" ipam_json plugin
+  local conf="$d/fs/etc/cni/net.d" ipam="${3:-spinneret}"
   i="$(node_index "$n")"
+  case "$net" in spinneret|host-local) ipam="$net" ;; calico|multus) ;; *) die "unknown network $net (spinneret, host-local, calico, multus)" ;; esac
   case "$ipam" in
-    # timeout_seconds: the whole ADD on a shared, loaded machine (the Java plugin starts a JVM per call)
-    spinneret) ipam_json='{"type": "spinneret", "kubeconfig": "/etc/cni/net.d/spinneret.d/spinneret.kubeconfig", "log_file_path": "/var/log/spinneret/cni.log", "timeout_seconds": 30}' ;;
+    # timeout_seconds: the whole ADD on a shared, loaded machine
+    spinneret) ipam_json="$SPINNERET_IPAM" ;;
     host-local)
       # per node: 10.244.24<i>.0/24 of the pod network, never used by the pools of the tests and the demo
       local base="${POD_CIDR%.*.*/*}"
       ipam_json="{\"type\": \"host-local\", \"ranges\": [[{\"subnet\": \"$POD_CIDR\", \"rangeStart\": \"$base.24$i.1\", \"rangeEnd\": \"$base.24$i.254\"}]], \"dataDir\": \"/var/lib/cni/networks\"}" ;;
     *) die "unknown ipam $ipam (spinneret, host-local)" ;;
   esac
-  cat >"$d/fs/etc/cni/net.d/.10-pods.conflist.new" <<EOF
+  case "$net" in
+    calico|multus)
+      for plugin in calico multus; do cp "$CNI_PLUGINS_BIN/$plugin" "$d/fs/opt/cni/bin/.$plugin.new"; mv -f "$d/fs/opt/cni/bin/.$plugin.new" "$d/fs/opt/cni/bin/$plugin"; done
+      # no Felix: nothing waits for a policy; nodename set per node (kubelet runs with --hostname-override)
+      plugin="{\"type\": \"calico\", \"datastore_type\": \"kubernetes\", \"calico_api_group\": \"crd.projectcalico.org/v1\",
+     \"nodename\": \"$n\", \"nodename_file_optional\": true, \"mtu\": 1500,
+     \"log_level\": \"info\", \"log_file_path\": \"/var/log/spinneret/calico.log\", \"policy\": {\"type\": \"k8s\"},
+     \"kubernetes\": {\"kubeconfig\": \"$DIR/users/calico-cni.kubeconfig\"},
+     \"ipam\": $ipam_json}" ;;
+    *) plugin="{\"type\": \"bridge\", \"bridge\": \"spn0\", \"isGateway\": false, \"ipMasq\": false, \"hairpinMode\": true,
+     \"ipam\": $ipam_json}" ;;
+  esac
+  cat >"$conf/.10-pods.conflist.new" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "pods",
   "plugins": [
-    {"type": "bridge", "bridge": "spn0", "isGateway": false, "ipMasq": false, "hairpinMode": true,
-     "ipam": $ipam_json},
+    $plugin,
     {"type": "portmap", "capabilities": {"portMappings": true}}
   ]
 }
 EOF
-  mv -f "$d/fs/etc/cni/net.d/.10-pods.conflist.new" "$d/fs/etc/cni/net.d/10-pods.conflist"
-  echo "$ipam" >"$d/ipam"
+  mv -f "$conf/.10-pods.conflist.new" "$conf/10-pods.conflist"
+  if [[ "$net" == multus ]]; then
+    # sorts first: every pod goes through Multus, eth0 from the calico network above
+    cat >"$conf/.00-multus.conf.new" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "multus-cni-network",
+  "type": "multus",
+  "kubeconfig": "$DIR/users/multus.kubeconfig",
+  "clusterNetwork": "/etc/cni/net.d/10-pods.conflist",
+  "binDir": "/opt/cni/bin",
+  "cniDir": "/var/lib/cni/multus",
+  "logFile": "/var/log/spinneret/multus.log",
+  "logLevel": "verbose"
+}
+EOF
+    mv -f "$conf/.00-multus.conf.new" "$conf/00-multus.conf"
+  else
+    rm -f "$conf/00-multus.conf"
+  fi
+  echo "$net $ipam" >"$d/network"
 }
 
 start_containerd() { # node
@@ -334,6 +474,10 @@ setup_node() { # node
   ip -n "$ns" addr add "${POD_CIDR%.*.*/*}.0.$i/${POD_CIDR#*/}" dev spn0
   ip -n "$ns" link set spn0 up
   ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+  # for calico (harmless for the bridge): pods' next hop 169.254.1.1 is the node, answered by proxy ARP on each
+  # cali… veth; across nodes each node answers ARP on spn0 for the /32s it routes to its own pods
+  ip -n "$ns" addr add 169.254.1.1/32 dev lo
+  ip netns exec "$ns" sysctl -qw net.ipv4.conf.spn0.proxy_arp=1 net.ipv4.neigh.spn0.proxy_delay=0
 
   # mount namespace: private, with the node's own copies of the fixed paths
   touch "$(mnt_file "$n")"
@@ -343,11 +487,13 @@ setup_node() { # node
     nsenter --mount="$(mnt_file "$n")" -- mount --bind "$d/fs$b" "$b"
   done
   local p
-  for p in bridge loopback portmap host-local; do
+  for p in bridge loopback portmap host-local macvlan; do
     [[ -x "/usr/lib/cni/$p" ]] || die "/usr/lib/cni/$p missing (apt-get install containernetworking-plugins)"
     cp "/usr/lib/cni/$p" "$d/fs/opt/cni/bin/"
   done
-  write_cni_conf "$n" spinneret
+  # what calico-node writes for Calico's plugin; its DEL through Multus reads it even with "nodename" in the config
+  echo "$n" >"$d/fs/var/lib/calico/nodename"
+  write_cni_conf "$n" "$NETWORK"
   make_cgroups "spn$ID-$n"
 
   cat >"$d/containerd.toml" <<EOF
@@ -436,6 +582,7 @@ do_start() {
   elif [[ -n "$(ls -A "$DIR")" ]]; then
     die "$DIR is not empty and was not created by this script (no $MARKER)"
   fi
+  case "$NETWORK" in spinneret|host-local|calico|multus) ;; *) die "SPINNERET_POD_NETWORK=$NETWORK: spinneret, host-local, calico or multus" ;; esac
   [[ "$(id -u)" == 0 ]] || die "node.sh needs root (network and mount namespaces, cgroups)"
   local c
   for c in containerd containerd-shim-runc-v2 runc ctr ip nsenter unshare iptables openssl flock; do
@@ -454,7 +601,7 @@ do_start() {
 
   pick_net
   local cidr
-  for cidr in "$POD_CIDR" "$SERVICE_CIDR" "$NET_PREFIX.0/24"; do
+  for cidr in "$POD_CIDR" "$UNDERLAY_CIDR" "$SERVICE_CIDR" "$NET_PREFIX.0/24"; do
     ip route add unreachable "$cidr" metric "$METRIC"
   done
   mkdir -p "$DIR/ns"
@@ -476,12 +623,17 @@ do_start() {
     --kubeconfig="$DIR/cp/admin.kubeconfig" --authentication-kubeconfig="$DIR/cp/admin.kubeconfig" \
     --authorization-kubeconfig="$DIR/cp/admin.kubeconfig" --leader-elect=false --secure-port=0 --profiling=false
 
+  case "$NETWORK" in calico|multus) need_cni_plugins; cluster_objects "$NETWORK" ;; esac
   local n
   for n in "${NODES[@]}"; do setup_node "$n"; done
   # the pod network: one L2 segment across the nodes' spn0 bridges
   ip link add "spn${ID}pa" netns "$(ns_name node-a)" type veth peer name "spn${ID}pb" netns "$(ns_name node-b)"
   ip -n "$(ns_name node-a)" link set "spn${ID}pa" master spn0 up
   ip -n "$(ns_name node-b)" link set "spn${ID}pb" master spn0 up
+  # the macvlan secondaries' L2 (no addresses of the nodes on it): under0 in each node namespace
+  ip link add "spn${ID}ua" netns "$(ns_name node-a)" type veth peer name "spn${ID}ub" netns "$(ns_name node-b)"
+  ip -n "$(ns_name node-a)" link set "spn${ID}ua" name under0 up
+  ip -n "$(ns_name node-b)" link set "spn${ID}ub" name under0 up
 
   # shellcheck disable=SC2206
   local images=("$IMG/pause.tar" "$IMG/busybox.tar" ${SPINNERET_NODE_IMAGES:-})
@@ -516,6 +668,7 @@ export SPINNERET_NODES_DIR='$DIR'
 export NODE_NET='$NET_PREFIX.0/24'
 export NODE_BRIDGE='$BR'
 export POD_CIDR='$POD_CIDR'
+export UNDERLAY_CIDR='$UNDERLAY_CIDR'
 export NODE_A_IP='$NET_PREFIX.2'
 export NODE_B_IP='$NET_PREFIX.3'
 export IMAGES_DIR='$IMG'
@@ -543,10 +696,14 @@ do_restart() { # node component
   esac
 }
 
-do_cni() { # ipam
+do_cni() { # network [ipam]
   local n
   load_net "$DIR" || die "no node network recorded in $DIR"
-  for n in "${NODES[@]}"; do write_cni_conf "$n" "$1"; done
+  # shellcheck disable=SC1091
+  source "$DIR/cp/env"
+  BIN="$BIN_DIR"
+  case "$1" in calico|multus) need_cni_plugins; cluster_objects "$1" ;; esac
+  for n in "${NODES[@]}"; do write_cni_conf "$n" "$1" "${2:-spinneret}"; done
   sleep 1.5 # containerd re-reads conf_dir on change (fsnotify) and syncs within a second
 }
 
@@ -564,6 +721,6 @@ case "$cmd" in
     for n in "${NODES[@]}"; do import_images "$n" "$@"; done ;;
   restart) [[ $# -eq 2 ]] || usage; do_restart "$1" "$2" ;;
   exec) [[ $# -ge 2 ]] || usage; load_net "$DIR" || die "no nodes in $DIR"; n="$1"; shift; in_node "$n" "$@" ;;
-  cni) [[ $# -eq 1 ]] || usage; do_cni "$1" ;;
+  cni) [[ $# -eq 1 || $# -eq 2 ]] || usage; do_cni "$@" ;;
   *) usage ;;
 esac

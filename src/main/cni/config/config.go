@@ -254,8 +254,13 @@ func IsK8sName(s string) bool {
 	return true
 }
 
+// podArgs are the CNI_ARGS keys the plugin reads.
+var podArgs = map[string]bool{"K8S_POD_NAMESPACE": true, "K8S_POD_NAME": true, "K8S_POD_UID": true}
+
 // ParseArgs splits CNI_ARGS ("K=V;K=V"). Empty segments are skipped, unknown keys ignored; a segment without '=',
-// an empty key, or a key given twice with different values is error 4. Values may contain '='.
+// an empty key, or a key the plugin reads (podArgs) given twice with different values is error 4. Any other key
+// may repeat with any values (Multus passes "IgnoreUnknown=1;IgnoreUnknown=true"); the last one is kept. Values may
+// contain '='.
 func ParseArgs(raw string) (map[string]string, *types.Error) {
 	m := map[string]string{}
 	for _, seg := range strings.Split(raw, ";") {
@@ -271,7 +276,7 @@ func ParseArgs(raw string) (map[string]string, *types.Error) {
 		if k == "" {
 			return nil, types.NewError(types.ErrInvalidEnvironmentVariables, "malformed CNI_ARGS: empty key in '"+seg+"'", details)
 		}
-		if old, dup := m[k]; dup && old != v {
+		if old, dup := m[k]; dup && old != v && podArgs[k] {
 			return nil, types.NewError(types.ErrInvalidEnvironmentVariables, "malformed CNI_ARGS: '"+k+"' given twice with different values", details)
 		}
 		m[k] = v

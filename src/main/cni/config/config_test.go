@@ -88,6 +88,8 @@ func TestArgs(t *testing.T) {
 		{"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=nginx-0;K8S_POD_INFRA_CONTAINER_ID=abc;K8S_POD_UID=u-1", Pod{"default", "nginx-0", "u-1"}},
 		{"K8S_POD_NAMESPACE=kube-system;K8S_POD_NAME=a.b-c;", Pod{"kube-system", "a.b-c", ""}},
 		{"K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_NAME=p;X=a=b", Pod{"ns", "p", ""}},
+		// what Multus passes its delegates: a key the plugin does not read may repeat with other values
+		{"IgnoreUnknown=1;IgnoreUnknown=true;K8S_POD_NAMESPACE=default;K8S_POD_NAME=two-0;K8S_POD_INFRA_CONTAINER_ID=c;K8S_POD_UID=u-2", Pod{"default", "two-0", "u-2"}},
 	}
 	for _, tc := range ok {
 		if got, e := PodFromArgs(tc.raw); e != nil || got != tc.want {
@@ -100,6 +102,8 @@ func TestArgs(t *testing.T) {
 		{"K8S_POD_NAMESPACE=ns;K8S_POD_NAME", "'K8S_POD_NAME' is not KEY=VALUE"},
 		{"=x;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p", "empty key"},
 		{"K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_NAME=q", "given twice with different values"},
+		{"K8S_POD_NAMESPACE=a;K8S_POD_NAMESPACE=b;K8S_POD_NAME=p", "'K8S_POD_NAMESPACE' given twice with different values"},
+		{"K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_UID=u-1;K8S_POD_UID=u-2", "'K8S_POD_UID' given twice with different values"},
 		{"K8S_POD_NAMESPACE=NS;K8S_POD_NAME=p", "is not a valid namespace name"},
 		{"K8S_POD_NAMESPACE=ns;K8S_POD_NAME=../etc", "is not a valid pod name"},
 		{"K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p-", "is not a valid pod name"},

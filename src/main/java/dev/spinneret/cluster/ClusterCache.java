@@ -3,6 +3,7 @@ package dev.spinneret.cluster;
 import dev.spinneret.api.v2beta1.SpiderEndpoint;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.selection.IpamAnnotations;
+import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
@@ -23,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,6 +58,9 @@ public class ClusterCache {
     private volatile KubernetesClient podClient;
     private volatile SharedIndexInformer<SpiderEndpoint> endpoints;
     private volatile SharedIndexInformer<GenericKubernetesResource> networks;
+    private volatile OptionalApi networksApi;
+    private volatile ScheduledExecutorService networksCheck;
+    static final long NETWORKS_CHECK_SECONDS = 30;
     /** Multus' NetworkAttachmentDefinition ({@code k8s.cni.cncf.io/v1}), named without API discovery. */
     static final ResourceDefinitionContext NETWORK_ATTACHMENT_DEFINITION = new ResourceDefinitionContext.Builder()
             .withGroup("k8s.cni.cncf.io").withVersion("v1").withKind("NetworkAttachmentDefinition")
@@ -88,11 +95,45 @@ public class ClusterCache {
                         : List.of(e.getStatus().current.reservationID)));
         endpoints.addEventHandler(counted("spiderendpoints"));
         endpoints.start();
-        // Not part of synced(): a cluster without Multus has no such CRD, and the informer keeps retrying until it
-        // appears. Until this informer has synced, lookups read the API server directly.
-        networks = client.genericKubernetesResources(NETWORK_ATTACHMENT_DEFINITION).inAnyNamespace()
-                .runnableInformer(0);
-        networks.exceptionHandler((started, t) -> {
+        // Not part of synced(): a cluster without Multus has no such CRD. Its informer starts once the API is served
+        // (checked every 30 s; a list/watch of an absent API would log a stack trace at every retry). Until it has
+        // synced, lookups read the API server directly.
+        networksApi = new OptionalApi("the NetworkAttachmentDefinition API (k8s.cni.cncf.io/v1)",
+                "pool selection from NetworkAttachmentDefinitions (default_ipv4_ippool)", this::networksServed,
+                this::startNetworks);
+        networksCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spinneret-nad-check");
+            t.setDaemon(true);
+            return t;
+        });
+        networksCheck.scheduleWithFixedDelay(this::checkNetworks, 0, NETWORKS_CHECK_SECONDS, TimeUnit.SECONDS);
+        LOG.info("informers started for SpiderIPPools, Namespaces, Nodes, Pods and SpiderEndpoints");
+    }
+
+    private void checkNetworks() {
+        OptionalApi.Check c = networksApi.check();
+        c.log().ifPresent(LOG::info);
+        if (c.started()) {
+            networksCheck.shutdown();
+        }
+    }
+
+    private boolean networksServed() {
+        try {
+            APIResourceList served = client.getApiResources(NETWORK_ATTACHMENT_DEFINITION.getGroup() + "/"
+                    + NETWORK_ATTACHMENT_DEFINITION.getVersion());
+            return served != null && served.getResources().stream()
+                    .anyMatch(r -> NETWORK_ATTACHMENT_DEFINITION.getPlural().equals(r.getName()));
+        } catch (KubernetesClientException e) {
+            LOG.debugf("discovery of %s failed (%s)", NETWORK_ATTACHMENT_DEFINITION.getGroup(), e.getMessage());
+            return false;
+        }
+    }
+
+    private synchronized void startNetworks() {
+        SharedIndexInformer<GenericKubernetesResource> inf = client.genericKubernetesResources(
+                NETWORK_ATTACHMENT_DEFINITION).inAnyNamespace().runnableInformer(0);
+        inf.exceptionHandler((started, t) -> {
             if (ExceptionHandler.isDeserializationException(t)) {
                 LOG.errorf(t, "NetworkAttachmentDefinition informer cannot read an object; not retrying");
                 return false;
@@ -100,9 +141,8 @@ public class ClusterCache {
             LOG.debugf("NetworkAttachmentDefinition list/watch failed (%s); retrying", t.getMessage());
             return true;
         });
-        networks.start();
-        LOG.info("informers started for SpiderIPPools, Namespaces, Nodes, Pods, SpiderEndpoints and"
-                + " NetworkAttachmentDefinitions");
+        inf.start();
+        networks = inf;
     }
 
     /**
@@ -188,6 +228,9 @@ public class ClusterCache {
 
     @PreDestroy
     synchronized void stop() {
+        if (networksCheck != null) {
+            networksCheck.shutdownNow();
+        }
         if (pods != null) {
             pods.stop();
         }

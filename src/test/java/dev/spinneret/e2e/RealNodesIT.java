@@ -1,5 +1,13 @@
 package dev.spinneret.e2e;
 
+import static dev.spinneret.e2e.NodeWorkloads.RUNNING;
+import static dev.spinneret.e2e.NodeWorkloads.assertPodIpIsTheReservation;
+import static dev.spinneret.e2e.NodeWorkloads.awaitRunning;
+import static dev.spinneret.e2e.NodeWorkloads.ipsByName;
+import static dev.spinneret.e2e.NodeWorkloads.namespaceWithPool;
+import static dev.spinneret.e2e.NodeWorkloads.running;
+import static dev.spinneret.e2e.NodeWorkloads.sleep;
+import static dev.spinneret.e2e.NodeWorkloads.workload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,7 +18,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +37,6 @@ import org.junit.jupiter.api.Tag;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Tag("nodes")
 class RealNodesIT {
-    /** Generous: on a shared 2-core CI machine every CNI ADD of the Java plugin starts a JVM. */
-    static final Duration RUNNING = Duration.ofSeconds(300);
     static NodeCluster c;
 
     @BeforeAll
@@ -40,61 +45,11 @@ class RealNodesIT {
         c.kubectlApply(Yaml.subnet("nodes-subnet", "10.244.0.0/16", "10.244.100.0-10.244.200.1")).ok();
     }
 
-    /** A namespace and a pool of the same name in the nodes' subnet (10.244.0.0/16) with these addresses. */
-    static void namespaceWithPool(String name, String ips) {
-        TestNamespace.createWithPool(c, name, name, "10.244.0.0/16", ips);
-    }
-
-    /** A busybox workload (httpd on :80), spread over both nodes, with these pod-template annotations. */
-    static String workload(String kind, String ns, String name, int replicas, String... annotations) {
-        return new Yaml.Workload(kind, ns, name, replicas).annotations(annotations).orderedReady().podSpec("""
-                terminationGracePeriodSeconds: 1
-                topologySpreadConstraints:
-                - maxSkew: 1
-                  topologyKey: kubernetes.io/hostname
-                  whenUnsatisfiable: ScheduleAnyway
-                  labelSelector:
-                    matchLabels:
-                      app: %s
-                containers:
-                - name: app
-                  image: localhost/spinneret/busybox:dev
-                  imagePullPolicy: Never
-                  command: ["httpd", "-f", "-p", "80"]
-                """.formatted(name)).yaml();
-    }
-
-    static List<Pod> running(String ns, String app) {
-        return c.pods(ns, "app=" + app).stream().filter(NodeCluster::running).toList();
-    }
-
-    static List<Pod> awaitRunning(String ns, String app, int n) {
-        NodeCluster.await(n + " Running pods of " + ns + "/" + app, RUNNING, () -> {
-            List<Pod> all = c.pods(ns, "app=" + app);
-            return all.size() == n && all.stream().allMatch(NodeCluster::running);
-        });
-        return running(ns, app);
-    }
-
-    /** The address the kubelet reports is the one Spinneret reserved at admission. */
-    static void assertPodIpIsTheReservation(Pod p) {
-        String reserved = Pods.ipv4(p);
-        assertNotNull(reserved, p.getMetadata().getName() + " has no reservation");
-        assertEquals(reserved, p.getStatus().getPodIP(), p.getMetadata().getName());
-        assertEquals(reserved, p.getStatus().getPodIPs().get(0).getIp(), p.getMetadata().getName());
-    }
-
     static String autoPool(String app) {
         List<SpiderIPPool> pools = c.client().resources(SpiderIPPool.class)
                 .withLabel("ipam.spidernet.io/owner-application-name", app).list().getItems();
         assertEquals(1, pools.size(), "one automatic pool for " + app);
         return pools.get(0).getMetadata().getName();
-    }
-
-    static Map<String, String> ipsByName(List<Pod> pods) {
-        Map<String, String> m = new HashMap<>();
-        pods.forEach(p -> m.put(p.getMetadata().getName(), p.getStatus().getPodIP()));
-        return m;
     }
 
     @Test
@@ -105,7 +60,7 @@ class RealNodesIT {
                 "ipam.spidernet.io/subnet: '{\"interface\":\"eth0\",\"ipv4\":[\"nodes-subnet\"]}'")).ok();
         List<Pod> pods = awaitRunning("nodes-dep", "web", 2);
         String pool = autoPool("web");
-        pods.forEach(RealNodesIT::assertPodIpIsTheReservation);
+        pods.forEach(NodeWorkloads::assertPodIpIsTheReservation);
         pods.forEach(p -> assertEquals(pool, Pods.reservation(p).at("/interfaces/0/ipv4Pool").asText(),
                 p.getMetadata().getName() + " is served by " + pool));
         Set<String> nodes = new HashSet<>();
@@ -126,7 +81,7 @@ class RealNodesIT {
         c.kubectl("-n", "nodes-dep", "delete", "pod", a.getMetadata().getName(), "--wait=false").ok();
         c.kubectl("-n", "nodes-dep", "scale", "deploy", "web", "--replicas=3").ok();
         List<Pod> after = awaitRunning("nodes-dep", "web", 3);
-        after.forEach(RealNodesIT::assertPodIpIsTheReservation);
+        after.forEach(NodeWorkloads::assertPodIpIsTheReservation);
         after.forEach(p -> assertEquals(pool, Pods.reservation(p).at("/interfaces/0/ipv4Pool").asText(),
                 p.getMetadata().getName() + " is served by " + pool));
         NodeCluster.await("the deleted pod's address back in " + pool, Duration.ofSeconds(60),
@@ -141,7 +96,7 @@ class RealNodesIT {
         c.kubectlApply(workload("StatefulSet", "nodes-sts", "db", 3,
                 "ipam.spidernet.io/ippool: '{\"ipv4\":[\"nodes-sts\"]}'")).ok();
         Map<String, String> before = ipsByName(awaitRunning("nodes-sts", "db", 3));
-        running("nodes-sts", "db").forEach(RealNodesIT::assertPodIpIsTheReservation);
+        running("nodes-sts", "db").forEach(NodeWorkloads::assertPodIpIsTheReservation);
         assertEquals(Set.of("db-0", "db-1", "db-2"), before.keySet());
 
         String uid = c.client().pods().inNamespace("nodes-sts").withName("db-1").get().getMetadata().getUid();
@@ -204,7 +159,7 @@ class RealNodesIT {
                 p.getMetadata().getName() + " was not restarted"));
         // and the chain still works for a new pod on each node
         c.kubectl("-n", "nodes-dep", "scale", "deploy", "web", "--replicas=4").ok();
-        awaitRunning("nodes-dep", "web", 4).forEach(RealNodesIT::assertPodIpIsTheReservation);
+        awaitRunning("nodes-dep", "web", 4).forEach(NodeWorkloads::assertPodIpIsTheReservation);
     }
 
     @Test
@@ -238,7 +193,7 @@ class RealNodesIT {
             return p.getStatus().getContainerStatuses().get(0).getRestartCount() > restarts && ready(leaderName);
         });
         List<Pod> pods = awaitRunning("nodes-churn", "churn", 12);
-        pods.forEach(RealNodesIT::assertPodIpIsTheReservation);
+        pods.forEach(NodeWorkloads::assertPodIpIsTheReservation);
         assertEquals(12, new HashSet<>(ipsByName(pods).values()).size(), "no address handed out twice");
         NodeCluster.await("the lease changed hands", Duration.ofSeconds(90), () -> {
             Lease l = c.client().leases().inNamespace(NodeCluster.NS).withName("spinneret-gc").get();
@@ -339,24 +294,7 @@ class RealNodesIT {
         Pod victim = awaitRunning("nodes-forge", "victim", 1).get(0);
         String address = victim.getStatus().getPodIP();
         String id = victim.getMetadata().getLabels().get("ipam.spidernet.io/reservation-id");
-        String annotation = victim.getMetadata().getAnnotations().get("ipam.spidernet.io/reserved-ips");
-        String forger = """
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: forger
-                  namespace: kube-system
-                  labels: {app: forger, ipam.spidernet.io/reservation-id: "%s"}
-                  annotations:
-                    ipam.spidernet.io/reserved-ips: '%s'
-                spec:
-                  terminationGracePeriodSeconds: 1
-                  containers:
-                  - name: app
-                    image: localhost/spinneret/busybox:dev
-                    imagePullPolicy: Never
-                    command: ["httpd", "-f", "-p", "80"]
-                """.formatted(id, annotation.replace("'", "''"));
+        String forger = NodeWorkloads.copyOfReservation(victim, "forger", "");
         // an ordinary cluster-admin is refused by the admission policy already
         var refused = c.kubectlApply(forger, "--as=another-admin", "--as-group=system:masters");
         assertNotEquals(0, refused.code(), refused.out());
@@ -379,14 +317,5 @@ class RealNodesIT {
         List<Pod> two = awaitRunning("nodes-forge", "victim", 2);
         assertEquals(2, new HashSet<>(ipsByName(two).values()).size(), "no address handed out twice");
         c.kubectl("delete", "namespace", "nodes-forge", "--wait=false").ok();
-    }
-
-    static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }
