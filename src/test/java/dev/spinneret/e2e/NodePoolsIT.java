@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodePoolsIT {
     static final String MASTER = "node-role.kubernetes.io/master";
-    static final Duration RUNNING = RealNodesIT.RUNNING;
+    static final Duration RUNNING = NodeWorkloads.RUNNING;
     static NodeCluster c;
 
     @BeforeAll
@@ -139,7 +139,7 @@ class NodePoolsIT {
         System.out.printf("NodePoolsIT: node-affinity-deploy, 2 pods Running %d ms after the apply%n", ms);
         Map<String, String> poolByNode = new HashMap<>();
         for (Pod p : pods) {
-            RealNodesIT.assertPodIpIsTheReservation(p);
+            NodeWorkloads.assertPodIpIsTheReservation(p);
             poolByNode.put(p.getSpec().getNodeName(), pool(p) + " " + p.getStatus().getPodIP());
         }
         assertEquals(Map.of("node-a", "master-ipv4-ippool 10.244.141.40", "node-b", "worker-ipv4-ippool 10.244.142.40"),
@@ -252,12 +252,12 @@ class NodePoolsIT {
         c.kubectlApply(pool("np-sts-a", "10.244.145.1-10.244.145.2", "nodeAffinity:\n  matchLabels: {rack: a}"))
                 .ok();
         c.kubectlApply(pool("np-sts-b", "10.244.146.1-10.244.146.2", "nodeName: [node-b]")).ok();
-        c.kubectlApply(RealNodesIT.workload("StatefulSet", "np-sts", "db", 2,
+        c.kubectlApply(NodeWorkloads.workload("StatefulSet", "np-sts", "db", 2,
                 "ipam.spidernet.io/ippool: '{\"ipv4\":[\"np-sts-a\",\"np-sts-b\"]}'")).ok();
         List<Pod> before = awaitRunning("np-sts", "app=db", 2);
         Map<String, String> where = new HashMap<>();
         for (Pod p : before) {
-            RealNodesIT.assertPodIpIsTheReservation(p);
+            NodeWorkloads.assertPodIpIsTheReservation(p);
             String node = p.getSpec().getNodeName();
             assertEquals(node.equals("node-a") ? "np-sts-a" : "np-sts-b", pool(p), p.getMetadata().getName());
             where.put(p.getMetadata().getName(), node + " " + p.getStatus().getPodIP());
