@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Test;
  * here as exact fixtures (not by the Spiderpool binaries). Then Spinneret starts (two replicas, racing) and adopts:
  * no running pod's address changes, the CNI plugin's ledger check passes for them (CHECK, DEL; ADD of a recreated
  * StatefulSet pod gives it its old address), new pods never get a held address, a deleted pod's address and the
- * record of a pod that no longer exists are released. Addresses 10.210.0.0/16.
+ * record of a pod that no longer exists are released. Addresses 10.228.0.0/16.
  */
 @Tag("api-server")
 class SpiderpoolAdoptionIT {
@@ -97,7 +97,7 @@ class SpiderpoolAdoptionIT {
         d.iface = "eth0";
         d.ipv4 = address + "/16";
         d.ipv4Pool = POOL;
-        d.ipv4Gateway = "10.210.0.1";
+        d.ipv4Gateway = "10.228.0.1";
         d.vlan = 0;
         d.cleanGateway = false;
         st.current.ips = List.of(d);
@@ -162,17 +162,17 @@ class SpiderpoolAdoptionIT {
         stopSpinneretAndItsWebhooks();
         try {
             // what Spiderpool's cluster holds: no Spinneret webhook saw any of these
-            cluster.kubectlApply(Yaml.pool(POOL, "10.210.0.0/16", "10.210.0.10-10.210.0.40")).ok();
+            cluster.kubectlApply(Yaml.pool(POOL, "10.228.0.0/16", "10.228.0.10-10.228.0.40")).ok();
             for (String name : List.of("dep-a", "dep-b")) {
                 cluster.kubectl("run", name, "-n", NS, "--image=nginx",
                         "--annotations=ipam.spidernet.io/ippool=" + ANNOTATION).ok();
             }
             cluster.kubectlApply(Yaml.statefulSet(NS, "web", 2, ANNOTATION)).ok();
             await().atMost(Duration.ofSeconds(60)).until(() -> pod("web-0") != null && pod("web-1") != null);
-            had.put("dep-a", "10.210.0.10");
-            had.put("dep-b", "10.210.0.11");
-            had.put("web-0", "10.210.0.12");
-            had.put("web-1", "10.210.0.13");
+            had.put("dep-a", "10.228.0.10");
+            had.put("dep-b", "10.228.0.11");
+            had.put("web-0", "10.228.0.12");
+            had.put("web-1", "10.228.0.13");
             List<String> records = new ArrayList<>();
             for (var e : had.entrySet()) {
                 Pod p = pod(e.getKey());
@@ -181,7 +181,7 @@ class SpiderpoolAdoptionIT {
                 spiderpoolEndpoint(p, e.getValue(), e.getKey().startsWith("web-") ? "web" : null);
                 records.add("\"" + e.getValue() + "\":" + record(p));
             }
-            records.add("\"10.210.0.14\":" + record("gone", goneUid)); // its pod was deleted while Spiderpool was down
+            records.add("\"10.228.0.14\":" + record("gone", goneUid)); // its pod was deleted while Spiderpool was down
             Collections.reverse(records); // Go map order is no order
             String json = "{" + String.join(",", records) + "}";
             cluster.kubectl("patch", "sp", POOL, "--subresource=status", "--type=merge", "-p",
@@ -221,9 +221,9 @@ class SpiderpoolAdoptionIT {
 
         // the CNI plugin's ledger check passes for a running pod: CHECK with its address, DEL
         Pod depB = pod("dep-b");
-        RealCluster.Result check = plugin("CHECK", depB, prev("10.210.0.11"));
+        RealCluster.Result check = plugin("CHECK", depB, prev("10.228.0.11"));
         assertEquals(0, check.code(), check.out() + check.err());
-        RealCluster.Result wrong = plugin("CHECK", depB, prev("10.210.0.20"));
+        RealCluster.Result wrong = plugin("CHECK", depB, prev("10.228.0.20"));
         assertNotEquals(0, wrong.code(), "CHECK compares with the ledger's address");
         assertEquals(0, plugin("DEL", depB, null).code());
 
@@ -246,14 +246,14 @@ class SpiderpoolAdoptionIT {
         // the record of the pod that no longer exists is released by the sweep (orphan TTL 10 s here)
         // (a new pod may take that address afterwards: it is the lowest free one)
         String goneId = SpiderpoolLedger.reservationId(goneUid);
-        await().atMost(Duration.ofSeconds(90)).until(() -> !ledger().owner(IpAddress.parse("10.210.0.14"))
+        await().atMost(Duration.ofSeconds(90)).until(() -> !ledger().owner(IpAddress.parse("10.228.0.14"))
                 .map(goneId::equals).orElse(false));
         // deleting an old pod releases its address
         String depA = SpiderpoolLedger.reservationId(pod("dep-a").getMetadata().getUid());
         cluster.kubectl("delete", "pod", "dep-a", "-n", NS, "--wait=true").ok();
-        await().atMost(Duration.ofSeconds(90)).until(() -> !ledger().owner(IpAddress.parse("10.210.0.10"))
+        await().atMost(Duration.ofSeconds(90)).until(() -> !ledger().owner(IpAddress.parse("10.228.0.10"))
                 .map(depA::equals).orElse(false));
-        assertTrue(ledger().owner(IpAddress.parse("10.210.0.11")).isPresent(), "dep-b still holds its address");
+        assertTrue(ledger().owner(IpAddress.parse("10.228.0.11")).isPresent(), "dep-b still holds its address");
 
         // a StatefulSet pod recreated (new UID, through the webhook) gets its old address back; ADD confirms it
         String oldUid = pod("web-1").getMetadata().getUid();
@@ -263,11 +263,11 @@ class SpiderpoolAdoptionIT {
             return p != null && !oldUid.equals(p.getMetadata().getUid()) && Pods.ipv4(p) != null;
         });
         Pod web1 = pod("web-1");
-        assertEquals("10.210.0.13", Pods.ipv4(web1));
+        assertEquals("10.228.0.13", Pods.ipv4(web1));
         RealCluster.Result add = plugin("ADD", web1, null);
         assertEquals(0, add.code(), add.out() + add.err());
-        assertTrue(add.out().contains("\"10.210.0.13/16\""), add.out());
-        assertEquals(SpiderpoolLedger.reservationId(oldUid), ledger().owner(IpAddress.parse("10.210.0.13"))
+        assertTrue(add.out().contains("\"10.228.0.13/16\""), add.out());
+        assertEquals(SpiderpoolLedger.reservationId(oldUid), ledger().owner(IpAddress.parse("10.228.0.13"))
                 .orElseThrow(), "the StatefulSet's reservation, not a new one");
     }
 
