@@ -69,6 +69,26 @@ class HelmChartIT {
         }
     }
 
+    @Test
+    void onTheNodesNetworkARollingUpdateMayTakeOneReplicaDown() throws Exception {
+        String chart = RealCluster.ROOT.resolve("helm/spinneret").toString();
+        Map<Boolean, Integer> unavailable = new TreeMap<>();
+        for (boolean hostNetwork : List.of(false, true)) {
+            String out = RealCluster.exec(List.of(helm(), "template", "spinneret", chart, "-n", "spinneret-system",
+                    "--kube-version", "1.36.3", "--show-only", "templates/deployment.yaml",
+                    "--set", "controller.hostNetwork=" + hostNetwork), null, Map.of(), 120).ok().out();
+            JsonNode d = new ObjectMapper(new YAMLFactory()).readTree(out);
+            JsonNode rolling = d.path("spec").path("strategy").path("rollingUpdate");
+            assertEquals(1, rolling.path("maxSurge").asInt(-1), "maxSurge, hostNetwork=" + hostNetwork);
+            assertEquals(hostNetwork, d.path("spec").path("template").path("spec").path("hostNetwork").asBoolean(false));
+            unavailable.put(hostNetwork, rolling.path("maxUnavailable").asInt(-1));
+        }
+        // off the node's network a surge pod can always start, so no replica goes down; on it (ports 8080/9443 of
+        // the node) a surge pod cannot share a node with a replica, and with as many replicas as nodes a rollout
+        // that may not take one down never finishes
+        assertEquals(Map.of(false, 0, true, 1), unavailable);
+    }
+
     static List<String> names(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted().toList();
