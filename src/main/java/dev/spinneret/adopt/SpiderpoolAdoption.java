@@ -11,6 +11,7 @@ import dev.spinneret.cluster.ClusterCache;
 import dev.spinneret.cluster.Events;
 import dev.spinneret.cluster.GcLease;
 import dev.spinneret.cluster.SpiderpoolPresence;
+import dev.spinneret.ip.IpAddress;
 import dev.spinneret.ledger.InlineLedgerMigration;
 import dev.spinneret.ledger.LedgerClaims;
 import dev.spinneret.ledger.PoolBlocks;
@@ -36,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -65,6 +67,8 @@ public class SpiderpoolAdoption {
     InlineLedgerMigration migration;
     @Inject
     LedgerClaims claims;
+    @Inject
+    PoolBlocks blocks;
     @Inject
     SpiderpoolPresence spiderpool;
     @Inject
@@ -294,12 +298,13 @@ public class SpiderpoolAdoption {
         String name = pod.getMetadata().getName();
         String uid = pod.getMetadata().getUid();
         SpiderEndpoint se = client.resources(SpiderEndpoint.class).inNamespace(ns).withName(name).get();
-        if (se == null || !adoptedEndpointOf(se, uid) || se.getStatus().current.ips == null
-                || se.getStatus().current.ips.isEmpty()) {
-            return Optional.empty();
-        }
         String id = SpiderpoolLedger.reservationId(uid);
         String holder = ns + "/" + name;
+        if (se == null || !adoptedEndpointOf(se, uid) || se.getStatus().current.ips == null
+                || se.getStatus().current.ips.isEmpty()) {
+            withoutEndpoint(id, holder, uid);
+            return Optional.empty();
+        }
         Map<String, String> poolUids = new LinkedHashMap<>();
         for (IPAllocationDetail d : se.getStatus().current.ips) {
             for (String[] fam : new String[][] { { d.ipv4Pool, d.ipv4 }, { d.ipv6Pool, d.ipv6 } }) {
@@ -335,6 +340,38 @@ public class SpiderpoolAdoption {
         ObjectNode uids = root.putObject("poolUIDs");
         poolUids.forEach(uids::put);
         return Optional.of(new Adopted(id, root.toString()));
+    }
+
+    /**
+     * A pod Spiderpool served whose SpiderEndpoint is gone (or records another pod): the ledger still holds what
+     * Spiderpool gave it, bound to it, but which interface holds which address is known only from the endpoint. A new
+     * reservation would give the pod a second set of addresses, and the first set — still on its interfaces — would
+     * then be released as no longer carried by it and handed to another pod. So the pod gets none: it keeps running
+     * with Spiderpool's addresses, held for it until it is deleted.
+     *
+     * @throws Pending when the ledger holds addresses for this pod's UID (the message names them)
+     */
+    private void withoutEndpoint(String id, String holder, String uid) {
+        for (SpiderIPPool pool : cache.pools()) {
+            if (PoolBlocks.spiderpoolWritten(pool) && pool.getStatus().allocatedIPs.contains("\"" + uid + "\"")) {
+                throw new Pending("SpiderIPPool " + pool.getMetadata().getName() + " still holds the ledger Spiderpool"
+                        + " wrote, which records this pod (UID " + uid + "): it is not given an address before that"
+                        + " pool is adopted");
+            }
+        }
+        Map<String, List<IpAddress>> held = blocks.heldBy(id, holder);
+        if (held.isEmpty()) {
+            return;
+        }
+        StringBuilder where = new StringBuilder();
+        held.forEach((pool, addresses) -> where.append(where.length() == 0 ? "" : ", ").append(addresses.stream()
+                .map(IpAddress::toString).collect(Collectors.joining(","))).append(" of SpiderIPPool ")
+                .append(pool));
+        throw new Pending("Spiderpool allocated " + where + " to this pod (UID " + uid + ") and they stay held for it,"
+                + " but its SpiderEndpoint is missing, so which interface has which address is unknown: Spinneret"
+                + " gives it no reservation (a second address would let the first be handed out while in use). The pod"
+                + " keeps running; delete it to get a new address (the old ones are released then), or restore its"
+                + " SpiderEndpoint from the backup (docs/migrate-from-spiderpool.md)");
     }
 
     private static Owner poolRef(SpiderIPPool pool) {

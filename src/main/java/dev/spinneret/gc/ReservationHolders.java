@@ -88,9 +88,15 @@ public class ReservationHolders {
         return false;
     }
 
+    /**
+     * Whether pod {@code p} holds reservation {@code id}: it carries that reservation or none, or {@code id} is the
+     * one Spiderpool's records of this very pod (its UID) were imported to — those addresses were set up on its
+     * interfaces by Spiderpool and stay held while the pod lives, whatever reservation it came to carry since.
+     */
     private static boolean sameReservation(Pod p, String id) {
         String carried = reservationId(p);
-        return carried == null || carried.equals(id);
+        return carried == null || carried.equals(id)
+                || (p.getMetadata().getUid() != null && id.equals(SpiderpoolLedger.reservationId(p.getMetadata().getUid())));
     }
 
     private static boolean endpointOf(SpiderEndpoint se, String id) {

@@ -59,6 +59,8 @@ public class PoolBlocks {
     private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
     /** pool UID → its view. */
     private final Map<String, PoolBlockView> views = new ConcurrentHashMap<>();
+    /** Pool UID → SpiderIPPool name, for messages ({@link #heldBy}). */
+    private final Map<String, String> poolNames = new ConcurrentHashMap<>();
 
     /** A pool holding the ledger Spiderpool wrote that may not be adopted now (Spiderpool still runs, dry run). */
     public static final class NotAdoptable extends IllegalStateException {
@@ -135,6 +137,9 @@ public class PoolBlocks {
             return;
         }
         IpFamily f = Integer.valueOf(6).equals(b.getSpec().ipVersion) ? IpFamily.V6 : IpFamily.V4;
+        if (b.getSpec().pool != null) {
+            poolNames.put(b.getSpec().poolUID, b.getSpec().pool);
+        }
         PoolBlockView v = views.computeIfAbsent(b.getSpec().poolUID, k -> new PoolBlockView(f));
         try {
             v.put(decode(b, v.family), true);
@@ -150,6 +155,7 @@ public class PoolBlocks {
 
     /** The view of {@code pool}'s blocks (possibly stale; empty before anything was seen). */
     public PoolBlockView view(SpiderIPPool pool) {
+        poolNames.putIfAbsent(pool.getMetadata().getUid(), pool.getMetadata().getName());
         return views.computeIfAbsent(pool.getMetadata().getUid(), k -> new PoolBlockView(PoolSpec.family(pool)));
     }
 
@@ -205,6 +211,24 @@ public class PoolBlocks {
                 out.putAll(b.holders());
             }
         }
+        return out;
+    }
+
+    /**
+     * The addresses reservation {@code id} holds while bound to pod {@code holder} ({@code namespace/name}), over
+     * every pool's blocks as this process last saw them (the block watch, and its own writes at once): SpiderIPPool
+     * name → addresses. For questions the views answer cheaply ("does the ledger hold anything for this pod?").
+     */
+    public Map<String, List<IpAddress>> heldBy(String id, String holder) {
+        Map<String, List<IpAddress>> out = new TreeMap<>();
+        views.forEach((poolUid, view) -> {
+            for (Block b : view.holding(id)) {
+                if (holder.equals(b.holder(id))) {
+                    out.computeIfAbsent(poolNames.getOrDefault(poolUid, "uid:" + poolUid), k -> new ArrayList<>())
+                            .addAll(b.ledger().addressesOf(id));
+                }
+            }
+        });
         return out;
     }
 

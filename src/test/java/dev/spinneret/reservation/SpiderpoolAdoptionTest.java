@@ -102,7 +102,12 @@ class SpiderpoolAdoptionTest {
 
     /** Creates the pod; returns the UID the API server gave it. */
     String pod(String name, String poolName) {
-        Pod p = new PodBuilder().withNewMetadata().withName(name).withNamespace(NS)
+        return pod(name, poolName, Map.of());
+    }
+
+    /** Creates the pod with {@code labels}; returns the UID the API server gave it. */
+    String pod(String name, String poolName, Map<String, String> labels) {
+        Pod p = new PodBuilder().withNewMetadata().withName(name).withNamespace(NS).withLabels(labels)
                 .withAnnotations(Map.of(IpamAnnotations.IPPOOL, "{\"ipv4\":[\"" + poolName + "\"]}")).endMetadata()
                 .withNewSpec().withNodeName("node-a").addNewContainer().withName("c").withImage("nginx").endContainer()
                 .endSpec().build();
@@ -308,6 +313,78 @@ class SpiderpoolAdoptionTest {
         }
         adoption.pass();
         assertEquals(PoolBlocks.MARKER, allocated("ad-running"));
+    }
+
+    /**
+     * The attack: a tenant who may only create pods labels one of its own pods as Spiderpool's, to hold every pool
+     * Spiderpool wrote unadopted (each refusing reservations) for as long as the pod lives. Only Spiderpool's own
+     * namespace counts, so the pool is adopted all the same.
+     */
+    @Test
+    void aTenantsPodLabelledAsSpiderpoolDoesNotHoldAdoptionBack() {
+        Pod decoy = client.resource(new PodBuilder().withNewMetadata().withName("spiderpool-agent-decoy")
+                .withNamespace(NS).withLabels(Map.of("app.kubernetes.io/name", "spiderpool")).endMetadata()
+                .withNewSpec().addNewContainer().withName("a").withImage("busybox").endContainer().endSpec().build())
+                .create();
+        try {
+            presence.recheckNow();
+            assertTrue(presence.running().isEmpty(), "a tenant's pod counted as Spiderpool: " + presence.running());
+            String json = "{\"10.75.0.10\":" + record("p", "eeeeeeee-0000-4000-8000-000000000001") + "}";
+            pool("ad-decoy", "10.75.0.0/16", "10.75.0.10-10.75.0.30", json);
+            adoption.pass();
+            assertEquals(PoolBlocks.MARKER, allocated("ad-decoy"));
+            // positive control: the same pod in Spiderpool's namespace does hold adoption back
+            Pod agent = spiderpoolAgent();
+            try {
+                assertTrue(presence.running().orElse("").contains("kube-system/spiderpool-agent-x7k2p"));
+            } finally {
+                uninstall(agent);
+            }
+        } finally {
+            client.resource(decoy).withGracePeriod(0).delete();
+        }
+    }
+
+    /**
+     * A running pod Spiderpool served whose SpiderEndpoint is gone: the ledger holds its address for it, but which
+     * interface has it is unknown. It must not get a second address — its reservation label would then name the new
+     * one, and the sweep would release the address still on its interface to the next pod.
+     */
+    @Test
+    void aSpiderpoolPodWithoutItsEndpointKeepsItsAddressAndGetsNoSecondOne() {
+        // as on a cluster Spiderpool ran, its pool holds the record before Spinneret looks at the pod: the pod is
+        // opted out until then (the fixture writes a pool's status after creating it, and an empty new pool may be
+        // reserved from in between)
+        String uid = pod("ad-noep", "ad-noep", Map.of("spinneret.dev/ignore", "true"));
+        String json = "{\"10.76.0.10\":" + record("ad-noep", uid) + "}";
+        pool("ad-noep", "10.76.0.0/16", "10.76.0.10-10.76.0.30", json);
+        adoption.pass();
+        assertEquals(PoolBlocks.MARKER, allocated("ad-noep"));
+        String id = SpiderpoolLedger.reservationId(uid);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !blocks.heldBy(id, NS + "/ad-noep").isEmpty());
+        client.pods().inNamespace(NS).withName("ad-noep").edit(p -> {
+            p.getMetadata().getLabels().remove("spinneret.dev/ignore");
+            return p;
+        });
+        late.reserveFor(NS, "ad-noep");
+        Pod after = client.pods().inNamespace(NS).withName("ad-noep").get();
+        assertNull(after.getMetadata().getAnnotations().get(IpamAnnotations.RESERVED_IPS), "given a second address");
+        assertTrue(after.getMetadata().getLabels() == null
+                || !after.getMetadata().getLabels().containsKey(IpamAnnotations.RESERVATION_LABEL));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+                .stream().anyMatch(ev -> "AdoptionPending".equals(ev.getReason())
+                        && "ad-noep".equals(ev.getInvolvedObject().getName())
+                        && ev.getMessage().contains("10.76.0.10 of SpiderIPPool ad-noep")
+                        && ev.getMessage().contains("SpiderEndpoint is missing")));
+        assertEquals(id, AllocationLedger.decode(IpFamily.V4, Ledgers.of(client, "ad-noep"))
+                .owner(IpAddress.parse("10.76.0.10")).orElseThrow(), "the address stays held for the pod");
+        // positive control: a pod Spiderpool never served, in the same pool, is reserved late as usual
+        pod("ad-noep-new", "ad-noep");
+        late.reserveFor(NS, "ad-noep-new");
+        Pod fresh = client.pods().inNamespace(NS).withName("ad-noep-new").get();
+        String annotation = fresh.getMetadata().getAnnotations().get(IpamAnnotations.RESERVED_IPS);
+        assertNotNull(annotation, "a pod Spiderpool never served got no late reservation");
+        assertFalse(annotation.contains("10.76.0.10/"), annotation);
     }
 
     @Test
