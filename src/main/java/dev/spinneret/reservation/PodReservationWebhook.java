@@ -27,6 +27,7 @@ import dev.spinneret.selection.NodePlacement;
 import dev.spinneret.selection.NodeScope;
 import dev.spinneret.selection.NodeTerm;
 import dev.spinneret.selection.PodFacts;
+import dev.spinneret.selection.PodRoutes;
 import dev.spinneret.selection.SelectionDenied;
 import dev.spinneret.selection.SubnetAnnotations;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -202,6 +203,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
                         + " digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters)");
             }
             String holder = ns + "/" + name;
+            List<PodRoutes.Route> ownRoutes = PodRoutes.parse(annotations); // malformed: refused before reserving
             // a StatefulSet's identity goes only to a pod named <set>-<ordinal> as its controller names them
             boolean sts = direct != null && direct.isStatefulSet()
                     && StatefulSetOrdinal.of(direct.name(), name) >= 0;
@@ -210,6 +212,16 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             var slots = reservations.reserve(id, holder, requests, facts,
                     previous == null ? Map.of() : PodReservations.prior(previous), dryRun,
                     auto == null ? Map.of() : auto.pools());
+            Map<String, List<PodRoutes.Route>> routes;
+            try {
+                routes = PodRoutes.assign(ownRoutes, PodReservations.subnets(slots),
+                        PodReservations.poolRouteDestinations(slots));
+            } catch (AnnotationException e) {
+                if (!dryRun && previous == null) {
+                    reservations.rollback(id, holder, slots);
+                }
+                throw e;
+            }
             if (sts && !dryRun) {
                 try {
                     statefulSets.record(ns, name, direct, owner, id, requests, slots, previous);
@@ -226,7 +238,7 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             }
             List<NodeTerm> nodeTerms = scope.isOpen() ? NodePlacement.required(own.requiredTerms(), slots.stream()
                     .flatMap(s -> PoolFactsMapper.facts(s.poolObject()).stream()).toList()) : null;
-            return new Reserved(id, PodReservations.annotation(id, eventTarget, requests, slots).toJson(), nodeTerms,
+            return new Reserved(id, PodReservations.annotation(id, eventTarget, requests, slots, routes).toJson(), nodeTerms,
                     List.of());
         } catch (SelectionDenied e) {
             throw deny(eventTarget, new ReservationDenied("BadNetwork".equals(e.reason()) ? 422 : 403, e.reason(),

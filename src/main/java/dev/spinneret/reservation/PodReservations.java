@@ -19,6 +19,7 @@ import dev.spinneret.pool.ReservationAnnotation;
 import dev.spinneret.selection.Candidates;
 import dev.spinneret.selection.InterfaceRequest;
 import dev.spinneret.selection.PodFacts;
+import dev.spinneret.selection.PodRoutes;
 import dev.spinneret.selection.PoolFacts;
 import dev.spinneret.selection.PoolSelection;
 import dev.spinneret.selection.StaticAddress;
@@ -270,18 +271,56 @@ public class PodReservations {
         }
     }
 
+    /** Interface → the subnets of the pools its addresses came from, in the order reserved. */
+    public static Map<String, List<Cidr>> subnets(List<Slot> slots) {
+        Map<String, List<Cidr>> out = new LinkedHashMap<>();
+        for (Slot s : slots) {
+            out.computeIfAbsent(s.iface(), k -> new ArrayList<>()).add(Cidr.parse(s.poolObject().getSpec().subnet));
+        }
+        return out;
+    }
+
+    /** Interface → the destinations its pools' {@code spec.routes} already route. */
+    public static Map<String, Set<Cidr>> poolRouteDestinations(List<Slot> slots) {
+        Map<String, Set<Cidr>> out = new HashMap<>();
+        for (Slot s : slots) {
+            var routes = s.poolObject().getSpec().routes;
+            for (Route r : routes == null ? List.<Route>of() : routes) {
+                try {
+                    out.computeIfAbsent(s.iface(), k -> new HashSet<>()).add(Cidr.parse(r.dst.trim()));
+                } catch (RuntimeException e) {
+                    // a pool's routes were checked when it was admitted; one that is not a CIDR routes nothing
+                }
+            }
+        }
+        return out;
+    }
+
     /** The {@code ipam.spidernet.io/reserved-ips} annotation for the reservation {@code slots} make. */
     public static ReservationAnnotation annotation(String id, Owner owner, List<InterfaceRequest> requests,
             List<Slot> slots) {
+        return annotation(id, owner, requests, slots, Map.of());
+    }
+
+    /** As {@link #annotation(String, Owner, List, List)}, with the pod's own routes per interface after its pools'. */
+    public static ReservationAnnotation annotation(String id, Owner owner, List<InterfaceRequest> requests,
+            List<Slot> slots, Map<String, List<PodRoutes.Route>> podRoutes) {
         // which blocks hold the addresses: the CNI plugin reads the ledger entry of each (docs/cni.md)
         Map<String, String> uids = new LinkedHashMap<>();
         for (Slot s : slots) {
             uids.put(s.pool(), s.poolObject().getMetadata().getUid());
         }
-        return new ReservationAnnotation(id, ReservationAnnotation.OwnerRef.of(owner), details(requests, slots), uids);
+        return new ReservationAnnotation(id, ReservationAnnotation.OwnerRef.of(owner),
+                details(requests, slots, podRoutes), uids);
     }
 
     public static List<IPAllocationDetail> details(List<InterfaceRequest> requests, List<Slot> slots) {
+        return details(requests, slots, Map.of());
+    }
+
+    /** Each interface's addresses, gateways and routes: its pools' routes, then the pod's own for it. */
+    public static List<IPAllocationDetail> details(List<InterfaceRequest> requests, List<Slot> slots,
+            Map<String, List<PodRoutes.Route>> podRoutes) {
         List<IPAllocationDetail> out = new ArrayList<>();
         for (InterfaceRequest r : requests) {
             IPAllocationDetail d = new IPAllocationDetail();
@@ -307,6 +346,9 @@ public class PodReservations {
                 if (spec.routes != null) {
                     routes.addAll(spec.routes);
                 }
+            }
+            for (PodRoutes.Route own : podRoutes.getOrDefault(r.iface(), List.of())) {
+                routes.add(new Route(own.dst().toString(), own.gw().toString()));
             }
             d.routes = routes;
             out.add(d);

@@ -116,8 +116,12 @@ class CniRealApiServerIT {
         return createPod(name, "ipam.spidernet.io/ippool={\"ipv4\":[\"cni-pool\"]}");
     }
 
-    Pod createPod(String name, String annotation) {
-        cluster.kubectl("run", name, "-n", "cni", "--image=nginx", "--annotations=" + annotation).ok();
+    Pod createPod(String name, String... annotations) {
+        List<String> args = new java.util.ArrayList<>(List.of("run", name, "-n", "cni", "--image=nginx"));
+        for (String a : annotations) {
+            args.add("--annotations=" + a);
+        }
+        cluster.kubectl(args.toArray(String[]::new)).ok();
         return cluster.client().pods().inNamespace("cni").withName(name).get();
     }
 
@@ -154,7 +158,9 @@ class CniRealApiServerIT {
 
     @Test
     void addConfiguresExactlyTheReservedAddressAndRoutesAndWorksWithTheServiceStopped() throws Exception {
-        Pod pod = createPod("cni-a");
+        // the pod's own route (ipam.spidernet.io/routes) is installed beside its pool's
+        Pod pod = createPod("cni-a", "ipam.spidernet.io/ippool={\"ipv4\":[\"cni-pool\"]}",
+                "ipam.spidernet.io/routes=[{\"dst\":\"10.90.0.0/16\",\"gw\":\"10.80.0.254\"}]");
         Pod second = createPod("cni-b");
         String ip = Pods.ipv4(pod);
         var add = cni("ADD", pod, "ctr-a");
@@ -166,6 +172,7 @@ class CniRealApiServerIT {
         String routes = sh(List.of("ip", "-n", podNs, "-4", "route"), null, null).out();
         assertTrue(routes.contains("default via 10.80.0.1"), routes);
         assertTrue(routes.contains("10.81.0.0/16 via 10.80.0.1"), routes);
+        assertTrue(routes.contains("10.90.0.0/16 via 10.80.0.254"), routes);
         SpiderEndpoint se = cluster.client().resources(SpiderEndpoint.class).inNamespace("cni").withName("cni-a").get();
         assertEquals("ctr-a", se.getStatus().current.containerID, "the confirm is recorded on the SpiderEndpoint");
         assertEquals(pod.getMetadata().getUid(), se.getStatus().current.uid);

@@ -244,6 +244,41 @@ class PodAdmissionTest {
         assertEquals("", ledger("nic-a"), "eth0's address must have been given back");
     }
 
+    /** {@code ipam.spidernet.io/routes}: a route lands on the interface whose subnet holds its gateway. */
+    @Test
+    void thePodsOwnRoutesGoToTheInterfaceThatReachesTheirGateway() throws Exception {
+        pool(client, "rt-a", "10.27.0.0/16", "10.27.0.1", "10.27.0.5-10.27.0.9");
+        pool(client, "rt-b", "10.28.0.0/16", null, "10.28.0.5-10.28.0.9");
+        awaitPool("rt-a");
+        awaitPool("rt-b");
+        ObjectNode p = pod("routed", null);
+        p.with("metadata").putObject("annotations")
+                .put(IpamAnnotations.IPPOOLS, "[{\"interface\":\"eth0\",\"ipv4\":[\"rt-a\"]},"
+                        + "{\"interface\":\"net1\",\"ipv4\":[\"rt-b\"]}]")
+                .put("ipam.spidernet.io/routes", "[{\"dst\":\"172.30.0.0/16\",\"gw\":\"10.28.0.1\"},"
+                        + "{\"dst\":\"192.168.50.0/24\",\"gw\":\"10.27.0.254\"}]");
+        JsonNode r = reservedIps(post("mutate-pod", review("Pod", "CREATE", p, null, false)).extract().asString());
+        assertEquals("192.168.50.0/24", r.at("/interfaces/0/routes/0/dst").asText());
+        assertEquals("10.27.0.254", r.at("/interfaces/0/routes/0/gw").asText());
+        assertEquals(1, r.at("/interfaces/0/routes").size());
+        assertEquals("172.30.0.0/16", r.at("/interfaces/1/routes/0/dst").asText());
+        assertEquals("10.28.0.1", r.at("/interfaces/1/routes/0/gw").asText());
+
+        // a gateway none of the pod's interfaces can reach: refused, and nothing stays reserved
+        String before = ledger("rt-a");
+        ObjectNode far = pod("routed-far", "{\"ipv4\":[\"rt-a\"]}");
+        ((ObjectNode) far.at("/metadata/annotations")).put("ipam.spidernet.io/routes",
+                "[{\"dst\":\"172.30.0.0/16\",\"gw\":\"10.28.0.1\"}]");
+        deniedWith(far, "ipam.spidernet.io/routes [0].gw: 10.28.0.1 is in no subnet of the pod's interfaces"
+                + " (eth0: 10.27.0.0/16)");
+        assertEquals(before, ledger("rt-a"), "the refused pod's address must have been given back");
+        // a malformed one is refused before anything is reserved
+        ObjectNode bad = pod("routed-bad", "{\"ipv4\":[\"rt-a\"]}");
+        ((ObjectNode) bad.at("/metadata/annotations")).put("ipam.spidernet.io/routes", "[{\"dst\":\"x\"}]");
+        deniedWith(bad, "ipam.spidernet.io/routes [0]: dst and gw are both required");
+        assertEquals(before, ledger("rt-a"));
+    }
+
     @Test
     void noRuleAtAllIsDeniedSayingWhatWasTried() {
         post("mutate-pod", review("Pod", "CREATE", pod("a", null), null, false))
