@@ -12,6 +12,7 @@ import dev.spinneret.pool.Owner;
 import dev.spinneret.selection.AnnotationException;
 import dev.spinneret.selection.AutoPoolAnnotations;
 import dev.spinneret.selection.IpamAnnotations;
+import dev.spinneret.selection.PodRoutes;
 import dev.spinneret.selection.SubnetAnnotations;
 import dev.spinneret.selection.SubnetRequest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,6 +52,7 @@ public class WorkloadAnnotationValidator implements NamedAdmissionHandler {
         Map<String, String> annotations = PodTemplates.annotations(req.kind(), req.object());
         try {
             AutoPoolAnnotations.check(annotations);
+            PodRoutes.parse(annotations); // their shape; whether a gateway is reachable is known once pools are chosen
             if (req.isUpdate() && req.oldObject() != null) {
                 refuseSubnetChange(req, path, PodTemplates.annotations(req.kind(), req.oldObject()), annotations);
             }

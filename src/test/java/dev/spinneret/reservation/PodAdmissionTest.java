@@ -279,6 +279,26 @@ class PodAdmissionTest {
         assertEquals(before, ledger("rt-a"));
     }
 
+    /** A workload whose template carries malformed routes is refused when applied, not pod by pod later. */
+    @Test
+    void aWorkloadWithMalformedRoutesIsRefusedWhenApplied() {
+        ObjectNode d = M.createObjectNode();
+        d.put("apiVersion", "apps/v1").put("kind", "Deployment");
+        d.putObject("metadata").put("name", "routed").put("namespace", "default");
+        ObjectNode template = d.putObject("spec").put("replicas", 1).putObject("template");
+        template.putObject("metadata").putObject("annotations").put("ipam.spidernet.io/routes",
+                "[{\"dst\":\"10.0.0.0/16\",\"gw\":\"10.6.0.1\"},{\"dst\":\"10.0.0.0/16\",\"gw\":\"10.6.0.2\"}]");
+        template.set("spec", pod("x", null).get("spec"));
+        post("validate-workload", review("Deployment", "CREATE", d, null, false))
+                .body("response.allowed", equalTo(false))
+                .body("response.status.message", containsString("spec.template.metadata.annotations"))
+                .body("response.status.message", containsString("[1].dst: 10.0.0.0/16 is listed twice"));
+        ((ObjectNode) template.get("metadata").get("annotations")).put("ipam.spidernet.io/routes",
+                "[{\"dst\":\"10.0.0.0/16\",\"gw\":\"10.6.0.1\"}]");
+        post("validate-workload", review("Deployment", "CREATE", d, null, false))
+                .body("response.allowed", equalTo(true));
+    }
+
     @Test
     void noRuleAtAllIsDeniedSayingWhatWasTried() {
         post("mutate-pod", review("Pod", "CREATE", pod("a", null), null, false))
