@@ -99,9 +99,12 @@ class AutoPoolIT {
                 .withName("burst-racers").get().isMarkedForDeletion());
         assertTrue(poolsOf("Deployment", "burst").isEmpty(), "no pool before the first pod");
 
-        // a client of its own that sends all twelve creates at once (fabric8's default is 5 per host)
+        // a client of its own that sends all twelve creates at once (fabric8's default is 5 per host) and never
+        // retries: fabric8 repeats a create answered with a 5xx, which would hide a 503 refusal behind a later success
         Config config = new ConfigBuilder(cluster.client().getConfiguration()).withMaxConcurrentRequests(64)
-                .withMaxConcurrentRequestsPerHost(64).withRequestTimeout(60_000).build();
+                .withMaxConcurrentRequestsPerHost(64).withRequestTimeout(60_000).withRequestRetryBackoffLimit(0)
+                .build();
+        List<Double> reviewsBefore = podReviewsPerReplica();
         List<Pod> admitted = Collections.synchronizedList(new ArrayList<>());
         List<KubernetesClientException> refused = Collections.synchronizedList(new ArrayList<>());
         long[] sent = new long[racers];
@@ -170,6 +173,13 @@ class AutoPoolIT {
             assertEquals(Pods.reservation(p).get("id").asText(), ledger.owner(IpAddress.parse(Pods.ipv4(p)))
                     .orElse(null), p.getMetadata().getName());
         }
+        // both replicas answered some of the racing pods' reviews
+        List<Double> reviewsAfter = podReviewsPerReplica();
+        assertEquals(2, reviewsAfter.size());
+        for (int i = 0; i < 2; i++) {
+            assertTrue(reviewsAfter.get(i) - reviewsBefore.get(i) >= 1, "pod reviews per replica, before "
+                    + reviewsBefore + ", after " + reviewsAfter);
+        }
         // one creation, whichever replica made it: the losers re-read and used the winner's pool
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(1, cluster.client().v1().events()
                 .inNamespace("auto").withField("involvedObject.name", "burst").list().getItems().stream()
@@ -179,6 +189,18 @@ class AutoPoolIT {
                 "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]").ok();
         cluster.kubectl("delete", "deploy", "burst", "-n", "auto").ok();
         cluster.kubectl("delete", "pods", "-n", "auto", "-l", "app=burst", "--wait=false").ok();
+    }
+
+    /** How many pod reviews (CREATE or UPDATE, any outcome) each Spinneret replica has answered so far. */
+    static List<Double> podReviewsPerReplica() {
+        List<Double> out = new ArrayList<>();
+        for (String port : cluster.service().get("SPINNERET_HTTP_PORTS").split(" ")) {
+            out.add(BenchCluster.http("http://127.0.0.1:" + port + "/q/metrics").lines()
+                    .filter(l -> l.startsWith("spinneret_admission_duration_seconds_count{")
+                            && l.contains("webhook=\"mutate-pod\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
+        }
+        return out;
     }
 
     @Test
