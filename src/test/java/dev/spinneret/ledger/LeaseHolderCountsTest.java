@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spinneret.api.v2beta1.SpiderIPPool;
 import dev.spinneret.api.v2beta1.SpiderIPPoolSpec;
 import dev.spinneret.api.v2beta1.SpiderIPPoolStatus;
-import dev.spinneret.cluster.ClusterCache;
-import dev.spinneret.cluster.ReservedAddresses;
 import dev.spinneret.ip.AddressBlocks;
 import dev.spinneret.ip.IpAddress;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -48,30 +46,17 @@ class LeaseHolderCountsTest {
 
     /** One service instance: what decides and writes the counts, nothing shared with the other but the API server. */
     static final class Replica {
-        final String name;
         final KubernetesClient client;
         final PoolBlocks blocks = new PoolBlocks();
-        final PoolCounts counts = new PoolCounts();
+        final PoolCounts counts;
 
         Replica(String name, KubernetesMockServer server) throws Exception {
-            this.name = name;
             KubernetesClient base = server.createClient();
             client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(base.getConfiguration())
                     .withUserAgent(name).build()).build();
             base.close();
             blocks.client = client;
-            ClusterCache cache = new ClusterCache(); // not started: reads go to the API server
-            PoolCountsTest.inject(cache, "client", client);
-            ReservedAddresses reserved = new ReservedAddresses();
-            PoolCountsTest.inject(reserved, "client", client);
-            counts.client = client;
-            counts.cache = cache;
-            counts.blocks = blocks;
-            counts.reserved = reserved;
-            counts.cursors = new AllocationCursors();
-            counts.migration = new InlineLedgerMigration();
-            counts.migration.client = client;
-            counts.migration.blocks = blocks;
+            counts = PoolCountsTest.counts(client, blocks);
             counts.followBlocks(); // as the container does after construction
             blocks.start(); // the block informer: every replica sees every block change
         }
