@@ -47,19 +47,7 @@ class PoolCountsTest {
         client = server.createClient();
         blocks = new PoolBlocks();
         blocks.client = client;
-        ClusterCache cache = new ClusterCache(); // not started: reads go to the API server
-        inject(cache, "client", client);
-        ReservedAddresses reserved = new ReservedAddresses();
-        inject(reserved, "client", client);
-        counts = new PoolCounts();
-        counts.client = client;
-        counts.cache = cache;
-        counts.blocks = blocks;
-        counts.reserved = reserved;
-        counts.cursors = new AllocationCursors();
-        counts.migration = new InlineLedgerMigration();
-        counts.migration.client = client;
-        counts.migration.blocks = blocks;
+        counts = counts(client, blocks);
         pool0();
     }
 
@@ -68,6 +56,24 @@ class PoolCountsTest {
         counts.stop();
         client.close();
         server.destroy();
+    }
+
+    /** A counts writer built by hand on {@code client} and {@code blocks}, its cache not started (reads go to the API server). */
+    static PoolCounts counts(KubernetesClient client, PoolBlocks blocks) throws Exception {
+        ClusterCache cache = new ClusterCache();
+        inject(cache, "client", client);
+        ReservedAddresses reserved = new ReservedAddresses();
+        inject(reserved, "client", client);
+        PoolCounts counts = new PoolCounts();
+        counts.client = client;
+        counts.cache = cache;
+        counts.blocks = blocks;
+        counts.reserved = reserved;
+        counts.cursors = new AllocationCursors();
+        counts.migration = new InlineLedgerMigration();
+        counts.migration.client = client;
+        counts.migration.blocks = blocks;
+        return counts;
     }
 
     /** Sets a bean's injected field in another package (the test builds the beans by hand). */
