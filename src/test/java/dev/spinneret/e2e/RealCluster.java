@@ -69,6 +69,22 @@ public final class RealCluster implements Kubectl {
         return client;
     }
 
+    private KubernetesClient admissionClient;
+
+    /**
+     * A client for requests whose admission answer is what a test checks: it never repeats a request (fabric8's
+     * {@link #client()} repeats one answered with a 5xx, so a 503 refusal followed by a success would look like a
+     * plain success), allows 64 requests in flight and waits up to 60 s for each.
+     */
+    public synchronized KubernetesClient admissionClient() {
+        if (admissionClient == null) {
+            admissionClient = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(
+                    client.getConfiguration()).withMaxConcurrentRequests(64).withMaxConcurrentRequestsPerHost(64)
+                    .withRequestTimeout(60_000).withRequestRetryBackoffLimit(0).build()).build();
+        }
+        return admissionClient;
+    }
+
     /** Runs kubectl against the cluster; returns exit code, stdout and stderr. */
     @Override
     public Result kubectl(String... args) {
