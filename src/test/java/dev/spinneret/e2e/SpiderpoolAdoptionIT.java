@@ -132,8 +132,13 @@ class SpiderpoolAdoptionIT {
         }
     }
 
-    /** The Go CNI plugin run as an IPAM plugin for {@code p} (its ledger check needs no network namespace). */
+    /**
+     * The Go CNI plugin, installed as {@code spiderpool}, run as an IPAM plugin for {@code p} (its ledger check needs
+     * no network namespace). Also used by SpiderpoolOwnBinariesAdoptionIT.
+     */
     static RealCluster.Result plugin(String command, Pod p, String prevResult) throws Exception {
+        RealCluster cluster = RealCluster.get();
+        String ns = p.getMetadata().getNamespace();
         Path dir = Files.createTempDirectory("spn-adopt-cni");
         String conf = """
                 {"cniVersion":"1.0.0","name":"adopt-it","type":"macvlan",
@@ -145,7 +150,7 @@ class SpiderpoolAdoptionIT {
         env.put("CNI_NETNS", "/var/run/netns/adopt-it");
         env.put("CNI_IFNAME", "eth0");
         env.put("CNI_PATH", GoPlugin.binDir(dir).toString());
-        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + NS + ";K8S_POD_NAME=" + p.getMetadata().getName()
+        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=" + p.getMetadata().getName()
                 + ";K8S_POD_UID=" + p.getMetadata().getUid());
         env.put("NODE_NAME", "node-a");
         return RealCluster.exec(List.of(GoPlugin.binDir(dir).resolve("spiderpool").toString()), conf, env, 60);
