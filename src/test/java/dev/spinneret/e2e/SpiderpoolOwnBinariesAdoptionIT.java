@@ -85,6 +85,7 @@ class SpiderpoolOwnBinariesAdoptionIT {
         if (cluster != null) {
             cluster.kubectl("delete", "namespace", NS, "--wait=false");
             cluster.kubectl("delete", "spidersubnet", SUBNET, "--ignore-not-found", "--wait=false");
+            cluster.kubectl("delete", "spiderippool", POOL, "--ignore-not-found", "--wait=false");
             for (String crd : addedCrds) { // Spiderpool's CRDs Spinneret does not have (coordinators, multus configs)
                 cluster.kubectl("delete", "crd", crd, "--wait=false");
             }
@@ -165,9 +166,14 @@ class SpiderpoolOwnBinariesAdoptionIT {
         Map<String, String> had = new LinkedHashMap<>(); // pod → the address Spiderpool's ADD gave it
         Map<String, String> uids = new LinkedHashMap<>();
         String autoPool = null;
+        // what an earlier run left (its pool outlives its namespace): gone while Spinneret still runs
+        cluster.kubectl("delete", "namespace", NS, "--ignore-not-found", "--timeout=120s").ok();
+        cluster.kubectl("delete", "spiderippool", POOL, "--ignore-not-found", "--timeout=120s").ok();
         SpiderpoolAdoptionIT.stopSpinneretAndItsWebhooks();
         try {
             // ---- a cluster run by Spiderpool v1.2.1: its CRDs, its agent (and controller), its plugin ----
+            // (its webhooks are not registered: what its mutating webhook adds to pools and subnets, ipVersion and
+            // its finalizer, is written here; its controller dereferences a subnet's ipVersion unchecked)
             installSpiderpoolCrds();
             TestNamespace.create(cluster, NS);
             cluster.kubectlApply("""
@@ -175,6 +181,7 @@ class SpiderpoolOwnBinariesAdoptionIT {
                     kind: SpiderIPPool
                     metadata:
                       name: %s
+                      finalizers: [spiderpool.spidernet.io]
                     spec:
                       ipVersion: 4
                       subnet: 10.229.0.0/24
@@ -192,7 +199,19 @@ class SpiderpoolOwnBinariesAdoptionIT {
                       - %s
                     """.formatted(POOL, RANGE, POOL + "-reserved", RESERVED)).ok();
             if (withController) {
-                cluster.kubectlApply(Yaml.subnet(SUBNET, "10.229.1.0/24", "10.229.1.10-10.229.1.40")).ok();
+                cluster.kubectlApply("""
+                        apiVersion: spiderpool.spidernet.io/v2beta1
+                        kind: SpiderSubnet
+                        metadata:
+                          name: %s
+                          finalizers: [spiderpool.spidernet.io]
+                        spec:
+                          ipVersion: 4
+                          subnet: 10.229.1.0/24
+                          gateway: 10.229.1.1
+                          ips:
+                          - 10.229.1.10-10.229.1.40
+                        """.formatted(SUBNET)).ok();
             }
             spiderpool.startAgent("adopt-sp-node", withController, "info");
             if (withController) {
