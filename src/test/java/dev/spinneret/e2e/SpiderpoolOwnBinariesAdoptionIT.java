@@ -66,13 +66,22 @@ class SpiderpoolOwnBinariesAdoptionIT {
     static SpiderpoolHost spiderpool;
     static final List<String> addedCrds = new ArrayList<>();
 
+    /** Why this test cannot run here (reported as the test's skip reason), or null. */
+    static String unavailable;
+
     @BeforeAll
     static void up() throws Exception {
-        assumeTrue(SpiderpoolHost.root(), "SpiderpoolOwnBinariesAdoptionIT needs root: Spiderpool's plugin opens "
-                + "CNI_NETNS (an empty network namespace made with `ip netns add`)");
+        if (!SpiderpoolHost.root()) {
+            unavailable = "SpiderpoolOwnBinariesAdoptionIT needs root: Spiderpool's plugin opens CNI_NETNS (an empty "
+                    + "network namespace made with `ip netns add`)";
+            return;
+        }
         SpiderpoolHost.Build build = SpiderpoolHost.build();
-        assumeTrue(build.dir() != null, () -> "Spiderpool's own binaries are not available (" + build.unavailable()
-                + "); integration-tests/scripts/build-spiderpool.sh builds them from a snapshot of its public source");
+        if (build.dir() == null) {
+            unavailable = "Spiderpool's own binaries are not available (" + build.unavailable() + "); "
+                    + "integration-tests/scripts/build-spiderpool.sh builds them from a snapshot of its public source";
+            return;
+        }
         cluster = RealCluster.get();
         spiderpool = new SpiderpoolHost(build.dir(), Path.of(cluster.env.get("KUBECONFIG")), EVIDENCE);
     }
@@ -161,6 +170,7 @@ class SpiderpoolOwnBinariesAdoptionIT {
 
     @Test
     void whatSpiderpoolsOwnAgentAndControllerAllocatedIsAdopted() throws Exception {
+        assumeTrue(unavailable == null, unavailable);
         long t0 = System.nanoTime();
         boolean withController = spiderpool.hasController();
         Map<String, String> had = new LinkedHashMap<>(); // pod → the address Spiderpool's ADD gave it
