@@ -119,11 +119,13 @@ class SpiderpoolAdoptionIT {
         return AllocationLedger.decode(IpFamily.V4, Ledgers.of(cluster.client(), POOL));
     }
 
-    static Pod create(String name, List<String> errors) {
+    /** A bare pod of {@code ns} naming pools {@code annotation}; null (the error in {@code errors}) if refused. */
+    static Pod create(String ns, String name, String annotation, List<String> errors) {
         try {
-            return cluster.client().pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
-                    .withNewMetadata().withName(name).withNamespace(NS)
-                    .withAnnotations(Map.of("ipam.spidernet.io/ippool", ANNOTATION)).endMetadata()
+            return RealCluster.get().client().pods().inNamespace(ns).resource(
+                    new io.fabric8.kubernetes.api.model.PodBuilder()
+                    .withNewMetadata().withName(name).withNamespace(ns)
+                    .withAnnotations(Map.of("ipam.spidernet.io/ippool", annotation)).endMetadata()
                     .withNewSpec().addNewContainer().withName("c").withImage("nginx").endContainer().endSpec().build())
                     .create();
         } catch (KubernetesClientException e) {
@@ -238,7 +240,7 @@ class SpiderpoolAdoptionIT {
         List<Future<Pod>> created = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             String name = "new-" + i;
-            created.add(ex.submit(() -> create(name, errors)));
+            created.add(ex.submit(() -> create(NS, name, ANNOTATION, errors)));
         }
         Set<String> seen = new HashSet<>(had.values());
         for (Future<Pod> f : created) {

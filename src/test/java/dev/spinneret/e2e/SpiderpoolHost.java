@@ -98,19 +98,8 @@ public final class SpiderpoolHost implements AutoCloseable {
      */
     public void startAgent(String nodeName, boolean subnets, String logLevel) throws Exception {
         Path conf = work.resolve("agent-conf.yml");
-        Files.writeString(conf, """
-                ipamUnixSocketPath: %s
-                enableIPv4: true
-                enableIPv6: false
-                enableStatefulSet: true
-                enableKubevirtStaticIP: false
-                enableCleanOutdatedEndpoint: false
-                enableSpiderSubnet: %s
-                enableAutoPoolForApplication: %s
-                enableIPConflictDetection: false
-                enableGatewayDetection: false
-                clusterSubnetAutoPoolDefaultRedundantIPNumber: 1
-                """.formatted(socket(), subnets, subnets));
+        Files.writeString(conf, "ipamUnixSocketPath: " + socket() + "\nenableIPConflictDetection: false\n"
+                + "enableGatewayDetection: false\n" + sharedConf(subnets));
         Files.deleteIfExists(socket());
         Map<String, String> env = daemonEnv("spiderpool-agent-" + nodeName, logLevel);
         env.put("SPIDERPOOL_NODE_NAME", nodeName);
@@ -145,7 +134,18 @@ public final class SpiderpoolHost implements AutoCloseable {
         run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                 "/CN=localhost", "-keyout", tls.resolve("tls.key").toString(), "-out", tls.resolve("tls.crt").toString()));
         Path conf = work.resolve("controller-conf.yml");
-        Files.writeString(conf, """
+        Files.writeString(conf, sharedConf(subnets));
+        Map<String, String> env = daemonEnv("spiderpool-controller-" + ProcessHandle.current().pid(), logLevel);
+        env.put("SPIDERPOOL_WEBHOOK_PORT", String.valueOf(freePort()));
+        env.put("SPIDERPOOL_GC_IP_ENABLED", "false"); // its GC would compete with nothing here; keep it quiet
+        controller = start("spiderpool-controller", List.of("daemon", "--config-path", conf.toString(),
+                "--tls-server-cert", tls.resolve("tls.crt").toString(), "--tls-server-key",
+                tls.resolve("tls.key").toString()), env);
+    }
+
+    /** The part of Spiderpool's ConfigMap (spiderpool-conf) that agent and controller share. */
+    private static String sharedConf(boolean subnets) {
+        return """
                 enableIPv4: true
                 enableIPv6: false
                 enableStatefulSet: true
@@ -154,13 +154,7 @@ public final class SpiderpoolHost implements AutoCloseable {
                 enableSpiderSubnet: %s
                 enableAutoPoolForApplication: %s
                 clusterSubnetAutoPoolDefaultRedundantIPNumber: 1
-                """.formatted(subnets, subnets));
-        Map<String, String> env = daemonEnv("spiderpool-controller-" + ProcessHandle.current().pid(), logLevel);
-        env.put("SPIDERPOOL_WEBHOOK_PORT", String.valueOf(freePort()));
-        env.put("SPIDERPOOL_GC_IP_ENABLED", "false"); // its GC would compete with nothing here; keep it quiet
-        controller = start("spiderpool-controller", List.of("daemon", "--config-path", conf.toString(),
-                "--tls-server-cert", tls.resolve("tls.crt").toString(), "--tls-server-key",
-                tls.resolve("tls.key").toString()), env);
+                """.formatted(subnets, subnets);
     }
 
     private Map<String, String> daemonEnv(String podName, String logLevel) throws IOException {

@@ -21,7 +21,6 @@ import dev.spinneret.ledger.Ledgers;
 import dev.spinneret.ledger.PoolBlocks;
 import dev.spinneret.ledger.SpiderpoolLedger;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -153,19 +152,6 @@ class SpiderpoolOwnBinariesAdoptionIT {
         JsonNode r = spiderpool.add(conf, "sp-" + p.getMetadata().getUid().substring(0, 8), NS,
                 p.getMetadata().getName(), p.getMetadata().getUid());
         return SpiderpoolHost.ipv4(r);
-    }
-
-    static Pod create(String name, List<String> errors) {
-        try {
-            return cluster.client().pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
-                    .withNewMetadata().withName(name).withNamespace(NS)
-                    .withAnnotations(Map.of("ipam.spidernet.io/ippool", ANNOTATION)).endMetadata()
-                    .withNewSpec().addNewContainer().withName("c").withImage("nginx").endContainer().endSpec().build())
-                    .create();
-        } catch (KubernetesClientException e) {
-            errors.add(e.getMessage());
-            return null;
-        }
     }
 
     @Test
@@ -390,7 +376,7 @@ class SpiderpoolOwnBinariesAdoptionIT {
         List<Future<Pod>> created = new ArrayList<>();
         for (int i = 0; i < free; i++) {
             String name = "new-" + i;
-            created.add(ex.submit(() -> create(name, errors)));
+            created.add(ex.submit(() -> SpiderpoolAdoptionIT.create(NS, name, ANNOTATION, errors)));
         }
         Set<String> seen = new HashSet<>(held);
         for (Future<Pod> f : created) {
@@ -408,8 +394,9 @@ class SpiderpoolOwnBinariesAdoptionIT {
             }
         }
         System.err.printf("SpiderpoolOwnBinariesAdoptionIT: Spiderpool %s (agent%s) served %d pods in %.0f s; "
-                + "adopted in %.0f s; whole test %.0f s%n", Files.readString(spiderpool.dir.resolve("VERSION")).strip(),
-                withController ? " + controller" : "", had.size(), (stopped - t0) / 1e9, (adopted - stopped) / 1e9,
-                (System.nanoTime() - t0) / 1e9);
+                + "adopted in %.0f s; whole test %.0f s; load average %s%n",
+                Files.readString(spiderpool.dir.resolve("VERSION")).strip(), withController ? " + controller" : "",
+                had.size(), (stopped - t0) / 1e9, (adopted - stopped) / 1e9, (System.nanoTime() - t0) / 1e9,
+                Files.readString(Path.of("/proc/loadavg")).strip());
     }
 }
