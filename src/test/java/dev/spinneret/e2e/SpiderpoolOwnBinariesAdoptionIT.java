@@ -235,7 +235,13 @@ class SpiderpoolOwnBinariesAdoptionIT {
             }
             if (withController) {
                 await("the auto-pool Spiderpool's controller makes for Deployment auto")
-                        .atMost(Duration.ofSeconds(90)).until(() -> autoPools().size() == 1);
+                        .atMost(Duration.ofSeconds(90)).until(() -> {
+                            if (spiderpool.controller().map(c -> !c.isAlive()).orElse(true)) {
+                                throw new IllegalStateException("spiderpool-controller exited: "
+                                        + spiderpool.log("spiderpool-controller"));
+                            }
+                            return autoPools().size() == 1;
+                        });
                 autoPool = autoPools().get(0).getMetadata().getName();
                 for (Pod p : podsOf("auto")) {
                     had.put(p.getMetadata().getName(), spiderpoolAdd(p, conf));
