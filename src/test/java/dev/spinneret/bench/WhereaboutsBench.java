@@ -2,6 +2,7 @@ package dev.spinneret.bench;
 
 import dev.spinneret.e2e.BenchCluster;
 import dev.spinneret.e2e.GoPlugin;
+import dev.spinneret.e2e.SpiderpoolHost;
 import dev.spinneret.ip.IpAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -233,6 +234,7 @@ public final class WhereaboutsBench {
         int nextRange = 16;
         Path spDir; // Spiderpool (scenario 6): binaries dir, or null when not run
         String netns;
+        SpiderpoolHost spiderpool;
         Process agent;
 
         Bench(BenchCluster cluster, KubernetesClient client, Path wbBin, List<String> plugin, Path kubeconfig, Path work) {
@@ -245,9 +247,9 @@ public final class WhereaboutsBench {
         }
 
         /**
-         * Starts Spiderpool's agent outside a pod (kubeconfig and node name from the environment) and makes the empty
-         * network namespace its plugin insists on opening. Its missing CRDs come from its chart; SpiderIPPool and
-         * SpiderEndpoint are the ones Spinneret installed (same group and version).
+         * Starts Spiderpool's agent outside a pod and makes the empty network namespace its plugin insists on
+         * opening ({@link SpiderpoolHost}). Its missing CRDs come from its chart; SpiderIPPool and SpiderEndpoint are
+         * the ones Spinneret installed (same group and version).
          */
         void startSpiderpool(Path dir) throws Exception {
             spDir = dir;
@@ -256,50 +258,12 @@ public final class WhereaboutsBench {
                     cluster.kubectl(null, "apply", "-f", crd.toString()).ok();
                 }
             }
-            netns = "spn-bench-" + ProcessHandle.current().pid();
-            runOk(List.of("ip", "netns", "add", netns));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    runOk(List.of("ip", "netns", "del", netns));
-                } catch (Exception ignored) {
-                    // best effort
-                }
-            }));
-            Path sock = work.resolve("spiderpool.sock");
-            Files.writeString(work.resolve("spiderpool-conf.yml"), """
-                    ipamUnixSocketPath: %s
-                    enableIPv4: true
-                    enableIPv6: false
-                    enableStatefulSet: true
-                    enableKubevirtStaticIP: false
-                    enableCleanOutdatedEndpoint: false
-                    enableSpiderSubnet: false
-                    enableAutoPoolForApplication: false
-                    enableIPConflictDetection: false
-                    enableGatewayDetection: false
-                    clusterSubnetDefaultFlexibleIPNumber: 0
-                    """.formatted(sock));
-            ProcessBuilder pb = new ProcessBuilder(dir.resolve("spiderpool-agent").toString(), "daemon", "--config-path",
-                    work.resolve("spiderpool-conf.yml").toString());
-            pb.environment().putAll(Map.of("KUBECONFIG", kubeconfig.toString(), "SPIDERPOOL_NODE_NAME", "bench-node",
-                    "SPIDERPOOL_POD_NAMESPACE", "kube-system", "SPIDERPOOL_POD_NAME", "spiderpool-agent-bench",
-                    // what the chart sets; without it every pool is filtered out for eth0 ("cluster-network multus isn't set")
-                    "MULTUS_CLUSTER_NETWORK", "kube-system/bench-net", "SPIDERPOOL_LOG_LEVEL", "error",
-                    "SPIDERPOOL_HEALTH_PORT", String.valueOf(freePort()),
-                    "SPIDERPOOL_METRIC_HTTP_PORT", String.valueOf(freePort()),
-                    "SPIDERPOOL_GOPS_LISTEN_PORT", String.valueOf(freePort())));
-            pb.redirectErrorStream(true).redirectOutput(work.resolve("spiderpool-agent.log").toFile());
-            agent = pb.start();
+            spiderpool = new SpiderpoolHost(dir, kubeconfig, work.resolve("spiderpool"));
+            Runtime.getRuntime().addShutdownHook(new Thread(spiderpool::close));
+            netns = spiderpool.netns;
+            spiderpool.startAgent("bench-node", false, "error");
+            agent = spiderpool.agent();
             LIVE.add(agent);
-            for (int i = 0; i < 300 && !Files.exists(sock); i++) {
-                if (!agent.isAlive()) {
-                    throw new IllegalStateException("spiderpool-agent exited: " + Files.readString(work.resolve("spiderpool-agent.log")));
-                }
-                Thread.sleep(100);
-            }
-            if (!Files.exists(sock)) {
-                throw new IllegalStateException("spiderpool-agent did not open " + sock + " within 30 s");
-            }
         }
 
         /** Spiderpool's ADD (plugin → agent over its unix socket → pool status + SpiderEndpoint); pods made first. */
@@ -319,11 +283,7 @@ public final class WhereaboutsBench {
                         .withImage("nginx").endContainer().endSpec().build()).create().getMetadata().getUid();
                 return new long[3];
             }, "");
-            String conf = """
-                    {"cniVersion":"0.3.1","name":"sp-bench","type":"macvlan","master":"none",
-                     "ipam":{"type":"spiderpool","ipam_unix_socket_path":"%s","default_ipv4_ippool":["%s"],
-                      "log_file_path":"%s","log_level":"error"}}
-                    """.formatted(work.resolve("spiderpool.sock"), ns, work.resolve("spiderpool-cni.log"));
+            String conf = spiderpool.pluginConf(ns, "error");
             String load = loadavg().split(" ")[0];
             Run run = timed(n, c, i -> {
                 long t0 = System.nanoTime();
@@ -488,20 +448,6 @@ public final class WhereaboutsBench {
                     + (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0 + " s";
         } catch (IOException | RuntimeException e) {
             return "pid " + pid + ": unavailable";
-        }
-    }
-
-    static void runOk(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

@@ -119,11 +119,13 @@ class SpiderpoolAdoptionIT {
         return AllocationLedger.decode(IpFamily.V4, Ledgers.of(cluster.client(), POOL));
     }
 
-    static Pod create(String name, List<String> errors) {
+    /** A bare pod of {@code ns} naming pools {@code annotation}; null (the error in {@code errors}) if refused. */
+    static Pod create(String ns, String name, String annotation, List<String> errors) {
         try {
-            return cluster.client().pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
-                    .withNewMetadata().withName(name).withNamespace(NS)
-                    .withAnnotations(Map.of("ipam.spidernet.io/ippool", ANNOTATION)).endMetadata()
+            return RealCluster.get().client().pods().inNamespace(ns).resource(
+                    new io.fabric8.kubernetes.api.model.PodBuilder()
+                    .withNewMetadata().withName(name).withNamespace(ns)
+                    .withAnnotations(Map.of("ipam.spidernet.io/ippool", annotation)).endMetadata()
                     .withNewSpec().addNewContainer().withName("c").withImage("nginx").endContainer().endSpec().build())
                     .create();
         } catch (KubernetesClientException e) {
@@ -132,8 +134,13 @@ class SpiderpoolAdoptionIT {
         }
     }
 
-    /** The Go CNI plugin run as an IPAM plugin for {@code p} (its ledger check needs no network namespace). */
+    /**
+     * The Go CNI plugin, installed as {@code spiderpool}, run as an IPAM plugin for {@code p} (its ledger check needs
+     * no network namespace). Also used by SpiderpoolOwnBinariesAdoptionIT.
+     */
     static RealCluster.Result plugin(String command, Pod p, String prevResult) throws Exception {
+        RealCluster cluster = RealCluster.get();
+        String ns = p.getMetadata().getNamespace();
         Path dir = Files.createTempDirectory("spn-adopt-cni");
         String conf = """
                 {"cniVersion":"1.0.0","name":"adopt-it","type":"macvlan",
@@ -145,7 +152,7 @@ class SpiderpoolAdoptionIT {
         env.put("CNI_NETNS", "/var/run/netns/adopt-it");
         env.put("CNI_IFNAME", "eth0");
         env.put("CNI_PATH", GoPlugin.binDir(dir).toString());
-        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + NS + ";K8S_POD_NAME=" + p.getMetadata().getName()
+        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=" + p.getMetadata().getName()
                 + ";K8S_POD_UID=" + p.getMetadata().getUid());
         env.put("NODE_NAME", "node-a");
         return RealCluster.exec(List.of(GoPlugin.binDir(dir).resolve("spiderpool").toString()), conf, env, 60);
@@ -233,7 +240,7 @@ class SpiderpoolAdoptionIT {
         List<Future<Pod>> created = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             String name = "new-" + i;
-            created.add(ex.submit(() -> create(name, errors)));
+            created.add(ex.submit(() -> create(NS, name, ANNOTATION, errors)));
         }
         Set<String> seen = new HashSet<>(had.values());
         for (Future<Pod> f : created) {
