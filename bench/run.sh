@@ -7,7 +7,8 @@
 #   bench/run.sh ScaleBench [N=10000] [POOLS=100] [REPLICAS=2] [C=32]   (N pods over POOLS pools, REPLICAS replicas)
 #   bench/run.sh WhereaboutsBench [N=200] [CONCURRENCY=1,8] [ROUNDS=3]   (builds Whereabouts v0.9.2 and the Go plugin)
 #   bench/run.sh FairBench [N=100] [CONCURRENCY=1,8] [ROUNDS=3]   (Spinneret, Spiderpool v1.2.1 and Whereabouts v0.9.2, each
-#                                         in its own control plane; builds both peers and the Go plugin; root)
+#                                         in its own control plane; builds both peers and the Go plugin; root;
+#                                         SPINNERET_BENCH_WARMUP=pods each system does first, default 300)
 #   bench/run.sh CniAddBench [RUNS=200] [CONCURRENCY=1,8]   (the Go CNI plugin's ADD against the real API server;
 #                                         SPINNERET_CNI_BASELINE=<binary> alternates with another build of the plugin)
 # Results: bench/results/<date>-*.md. Not part of the test suite.

@@ -20,7 +20,7 @@ import java.util.function.ToDoubleFunction;
  * (plugin, the system's daemons, kube-apiserver, etcd) and in etcd WAL bytes ({@link ClusterCost}).
  *
  * <pre>bench/run.sh FairBench [N=100] [CONCURRENCY=1,8] [ROUNDS=3]</pre>
- * bench/run.sh builds Whereabouts, Spiderpool (integration-tests/scripts/build-spiderpool.sh) and the Go plugin and
+ * SPINNERET_BENCH_WARMUP = pods each system does first, unreported (default 300). bench/run.sh builds Whereabouts, Spiderpool (integration-tests/scripts/build-spiderpool.sh) and the Go plugin and
  * passes SPINNERET_WHEREABOUTS_BIN, SPINNERET_WHEREABOUTS_CRDS and SPINNERET_SPIDERPOOL_BIN_DIR. Needs root (the
  * network namespace Spiderpool's plugin opens). Writes bench/results/&lt;date&gt;-fair-bench-n&lt;N&gt;.md.
  */
@@ -67,9 +67,15 @@ public final class FairBench {
         sides.add(new SpinneretFairSide(work));
         String k8s = sides.get(0).cluster.kubectl(null, "version", "-o", "json").ok().out()
                 .replaceAll("(?s).*\"serverVersion\".*?\"gitVersion\":\\s*\"([^\"]+)\".*", "$1");
-        int warm = Math.min(n, 50);
+        Map<String, Double> idle = new LinkedHashMap<>();
+        for (FairSide side : sides) {
+            idle.put(side.name, side.idleCpuPerSecond(10_000));
+        }
+        // a long-running service is warm: every system does this many pods first (JIT, caches, page cache), unreported
+        int warm = PodAdmissionBench.positive(System.getenv().getOrDefault("SPINNERET_BENCH_WARMUP", "300"),
+                "SPINNERET_BENCH_WARMUP");
         int cMax = concurrency.stream().max(Integer::compare).orElseThrow();
-        for (FairSide side : sides) { // JIT, caches, page cache of the binaries: not reported
+        for (FairSide side : sides) {
             side.run(warm, cMax, "warm");
         }
         Map<String, List<FairSide.Run>> results = new LinkedHashMap<>();
@@ -98,6 +104,10 @@ public final class FairBench {
         String spUsage = ((SpiderpoolFairSide) sides.get(1)).usage();
         StringBuilder r = new StringBuilder();
         header(r, n, concurrency, rounds, warm, cMax, uptimeStart, uptimeEnd, minutes, k8s, sides);
+        r.append("* Idle, before the warm-up (10 s each): daemons + kube-apiserver + etcd used ");
+        idle.forEach((name, cpu) -> r.append(String.format(Locale.ROOT, "%s %.0f ms/s, ", name, cpu * 1e3)));
+        r.setLength(r.length() - 2);
+        r.append(" of CPU; over a run that idle share is in the figures below as well.\n");
         summary(r, concurrency, sides, results);
         r.append("\n## Every run\n\nCPU columns in ms per pod, WAL in KB per pod.\n\n")
                 .append("| C | round | system | position | pods/s | per pod p50 | per pod p99 | plugin | daemons | apiserver ")
@@ -127,7 +137,7 @@ public final class FairBench {
         }
         r.append("\n\nCommand: `bench/run.sh FairBench ").append(n).append(' ')
                 .append(String.join(",", concurrency.stream().map(String::valueOf).toList())).append(' ').append(rounds)
-                .append("`: N=").append(n).append(" pods per run, ").append(rounds).append(" rounds, after one unreported ")
+                .append("` (SPINNERET_BENCH_WARMUP=").append(warm).append(")").append(": N=").append(n).append(" pods per run, ").append(rounds).append(" rounds, after one unreported ")
                 .append(warm).append("-pod warm-up of each system at concurrency ").append(cMax)
                 .append("; the system that goes first rotates every round.\n\n")
                 .append("Method:\n")
@@ -143,15 +153,18 @@ public final class FairBench {
                 .append("(its plugin opens CNI_NETNS: an empty network namespace). Whereabouts: a plain create, then its ")
                 .append("binary's ADD (IPPool update under its Lease-based leader election; it reads no pod).\n")
                 .append("* Every run takes addresses from a fresh pool of exactly N addresses; the pool, the namespace ")
-                .append("and (Spiderpool, Spinneret) the release of the addresses are outside the timed part, and the ")
-                .append("next run starts after they are done. A run fails unless the pool holds exactly N allocations.\n")
-                .append("* pods/s = N / wall time of the run. CPU = user + system time from /proc/<pid>/stat, before and ")
-                .append("after the timed part, divided by N: *plugin* = the plugin processes (reaped children of the bench ")
-                .append("JVM), *daemons* = Spinneret's service JVM / Spiderpool's agent + controller / none for Whereabouts, ")
+                .append("and the release of the addresses are outside the timed part, and the next run starts after they ")
+                .append("are done. A run fails unless the pool holds exactly N allocations. (Spiderpool's controller cannot ")
+                .append("release a deleted pod that was never bound to a node, so the bench drops its SpiderEndpoints' ")
+                .append("finalizer in that clean-up.)\n")
+                .append("* pods/s = N / wall time of the run. CPU = user + system time from /proc/<pid>/stat, before ")
+                .append("the timed part and 2 s after it (the work the pods set off that trails the last ADD: Spinneret ")
+                .append("writes the pool's counts about a second behind, controllers react to the pods), divided by N: ")
+                .append("*plugin* = the plugin processes (reaped children of the bench JVM), *daemons* = Spinneret's service JVM / Spiderpool's agent + controller / none for Whereabouts, ")
                 .append("*apiserver* and *etcd* of that system's control plane. *Cluster CPU* = plugin + daemons + ")
                 .append("apiserver + etcd. *(kcm)* = its kube-controller-manager, shown, not added. The bench JVM's own ")
                 .append("CPU (the pod creates, the same for all three) is in none of them.\n")
-                .append("* etcd WAL = `etcd_disk_wal_write_bytes_total` added over the timed part. The size of ")
+                .append("* etcd WAL = `etcd_disk_wal_write_bytes_total` added over the same span. The size of ")
                 .append("`member/wal` before and after, which the issue names, does not move: etcd pre-allocates its WAL ")
                 .append("in 64 MB segments, so the directory grows by 0 or by 64 MB.\n")
                 .append("* The three control planes share the machine: while one system is timed the other two are idle ")

@@ -29,6 +29,12 @@ abstract class FairSide implements AutoCloseable {
         this.work = work;
     }
 
+    /**
+     * Seconds after the last pod before the cost is read: the work the pods set off that trails the last ADD (Spinneret
+     * writes pool counts about a second behind, controllers react to the new pods) is part of what they cost.
+     */
+    static final long SETTLE_MS = 2000;
+
     /** One measured run: pods/s, per-pod wall time (create + ADD) in ns, and what it cost the cluster. */
     record Run(double perSec, long[] perPod, ClusterCost cost, String load) {
     }
@@ -76,9 +82,18 @@ abstract class FairSide implements AutoCloseable {
             ex.shutdownNow();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        Thread.sleep(SETTLE_MS);
         ClusterCost cost = ClusterCost.sample(cluster, daemonPids()).minus(before).per(n);
         cleanUp(ns, n);
         return new Run(n / secs, perPod, cost, load);
+    }
+
+    /** CPU seconds per second that the idle cluster (control plane + daemons) uses, over {@code ms}. */
+    double idleCpuPerSecond(long ms) throws InterruptedException {
+        ClusterCost before = ClusterCost.sample(cluster, daemonPids());
+        Thread.sleep(ms);
+        ClusterCost d = ClusterCost.sample(cluster, daemonPids()).minus(before);
+        return (d.daemonCpu() + d.apiserverCpu() + d.etcdCpu()) / (ms / 1000.0);
     }
 
     @Override

@@ -38,9 +38,14 @@ final class SpinneretFairSide extends FairSide {
     }
 
     @Override
-    void cleanUp(String ns, int n) {
-        String count = cluster.kubectl(null, "get", "spiderippool", ns, "-o", "jsonpath={.status.allocatedIPCount}").ok()
-                .out().trim();
+    void cleanUp(String ns, int n) throws InterruptedException {
+        // the pool's count trails its blocks by about a second (the coalescing writer): wait up to 45 s for n
+        String count = "";
+        for (int i = 0; i < 90 && !count.equals(String.valueOf(n)); i++) {
+            count = cluster.kubectl(null, "get", "spiderippool", ns, "-o", "jsonpath={.status.allocatedIPCount}").ok()
+                    .out().trim();
+            Thread.sleep(i == 0 ? 0 : 500);
+        }
         if (!count.equals(String.valueOf(n))) {
             throw new IllegalStateException("Spinneret's pool " + ns + " holds " + count + " allocations, not " + n);
         }

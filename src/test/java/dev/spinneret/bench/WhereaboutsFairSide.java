@@ -62,12 +62,12 @@ final class WhereaboutsFairSide extends FairSide {
     @Override
     void cleanUp(String ns, int n) {
         // only this run's IPPool exists (the previous run's were deleted): count its allocations
-        String pools = cluster.kubectl(null, "get", POOLS, "-n", "kube-system", "-o", "json").ok().out();
+        String pools = cluster.kubectl(null, "get", POOLS, "-A", "-o", "json").ok().out();
         int held = pools.split("\"podref\"", -1).length - 1;
         if (held != n) {
             throw new IllegalStateException("Whereabouts' IPPool holds " + held + " allocations, not " + n);
         }
-        cluster.kubectl(null, "delete", POOLS + "," + RESERVATIONS, "--all", "-n", "kube-system").ok();
+        cluster.kubectl(null, "delete", POOLS + "," + RESERVATIONS, "--all", "-A").ok();
         cluster.kubectl(null, "delete", "namespace", ns).ok();
     }
 
