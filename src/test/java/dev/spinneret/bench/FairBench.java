@@ -176,20 +176,35 @@ public final class FairBench {
         r.append("\n## Per pod, per concurrency (medians over the rounds; pods/s with min–max; latencies pooled)\n\n")
                 .append("CPU in ms per pod, WAL in KB per pod.\n\n")
                 .append("| C | system | pods/s | per pod p50 / p99 | plugin CPU | daemon CPU | apiserver CPU | etcd CPU ")
-                .append("| **cluster CPU** | etcd WAL |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                .append("| **cluster CPU** | etcd WAL | API requests |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int c : concurrency) {
             for (FairSide side : sides) {
                 List<FairSide.Run> runs = results.get(side.name + c);
                 long[] pooled = runs.stream().flatMapToLong(x -> Arrays.stream(x.perPod())).toArray();
                 r.append(String.format(Locale.ROOT,
-                        "| %d | %s | %.1f [%.1f–%.1f] | %s / %s | %.1f | %.1f | %.1f | %.1f | **%.1f** | %.2f |%n", c,
+                        "| %d | %s | %.1f [%.1f–%.1f] | %s / %s | %.1f | %.1f | %.1f | %.1f | **%.1f** | %.2f | %.1f |%n", c,
                         side.name, median(runs, FairSide.Run::perSec), min(runs, FairSide.Run::perSec),
                         max(runs, FairSide.Run::perSec), ms(WhereaboutsBench.pct(pooled, 50)),
                         ms(WhereaboutsBench.pct(pooled, 99)), median(runs, x -> x.cost().pluginCpu() * 1e3),
                         median(runs, x -> x.cost().daemonCpu() * 1e3), median(runs, x -> x.cost().apiserverCpu() * 1e3),
                         median(runs, x -> x.cost().etcdCpu() * 1e3), median(runs, x -> x.cost().clusterCpu() * 1e3),
-                        median(runs, x -> x.cost().walWritten() / 1e3)));
+                        median(runs, x -> x.cost().walWritten() / 1e3), median(runs, x -> ApiRequests.total(x.requests()))));
             }
+        }
+        int cMax = concurrency.stream().max(Integer::compare).orElseThrow();
+        r.append("\n## API requests per pod, by verb and resource (concurrency ").append(cMax)
+                .append(", mean over the rounds)\n\nWhat each system's pods made the API server do; *webhook call* = ")
+                .append("calls the API server made to an admission webhook.\n\n");
+        for (FairSide side : sides) {
+            List<FairSide.Run> runs = results.get(side.name + cMax);
+            Map<String, Double> mean = new java.util.TreeMap<>();
+            runs.forEach(x -> x.requests().forEach((k, v) -> mean.merge(k, v / runs.size(), Double::sum)));
+            r.append("* ").append(side.name).append(": ");
+            mean.entrySet().stream().filter(e -> e.getValue() >= 0.05)
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .forEach(e -> r.append(String.format(Locale.ROOT, "%s %.2f, ", e.getKey(), e.getValue())));
+            r.setLength(r.length() - 2);
+            r.append('\n');
         }
         r.append("\n## Targets (issue #24 item 4)\n\n| C | target | measured | |\n|---|---|---|---|\n");
         for (int c : concurrency) {

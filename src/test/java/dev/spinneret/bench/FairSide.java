@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,7 +37,7 @@ abstract class FairSide implements AutoCloseable {
     static final long SETTLE_MS = 2000;
 
     /** One measured run: pods/s, per-pod wall time (create + ADD) in ns, and what it cost the cluster. */
-    record Run(double perSec, long[] perPod, ClusterCost cost, String load) {
+    record Run(double perSec, long[] perPod, ClusterCost cost, Map<String, Double> requests, String load) {
     }
 
     /** A namespace (and a pool of exactly n addresses) for one run; {@code tag} is unique per run. */
@@ -60,6 +61,7 @@ abstract class FairSide implements AutoCloseable {
         ExecutorService ex = Executors.newFixedThreadPool(c);
         long[] perPod = new long[n];
         List<Future<?>> fs = new ArrayList<>();
+        Map<String, Double> requestsBefore = ApiRequests.sample(client);
         ClusterCost before = ClusterCost.sample(cluster, daemonPids());
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -84,8 +86,9 @@ abstract class FairSide implements AutoCloseable {
         double secs = (System.nanoTime() - t0) / 1e9;
         Thread.sleep(SETTLE_MS);
         ClusterCost cost = ClusterCost.sample(cluster, daemonPids()).minus(before).per(n);
+        Map<String, Double> requests = ApiRequests.perPod(requestsBefore, ApiRequests.sample(client), n);
         cleanUp(ns, n);
-        return new Run(n / secs, perPod, cost, load);
+        return new Run(n / secs, perPod, cost, requests, load);
     }
 
     /** CPU seconds per second that the idle cluster (control plane + daemons) uses, over {@code ms}. */
