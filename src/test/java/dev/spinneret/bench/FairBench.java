@@ -102,6 +102,7 @@ public final class FairBench {
         double minutes = (System.nanoTime() - started) / 60e9;
         String usage = ((SpinneretFairSide) sides.get(2)).cluster.serviceUsage();
         String spUsage = ((SpiderpoolFairSide) sides.get(1)).usage();
+        String spRetries = ((SpiderpoolFairSide) sides.get(1)).retries();
         StringBuilder r = new StringBuilder();
         header(r, n, concurrency, rounds, warm, cMax, uptimeStart, uptimeEnd, minutes, k8s, sides);
         r.append("* Idle, before the warm-up (10 s each): daemons + kube-apiserver + etcd used ");
@@ -114,7 +115,10 @@ public final class FairBench {
                 .append("| etcd | cluster CPU | (kcm) | etcd WAL | load 1 min |\n")
                 .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n").append(rows)
                 .append("\nGrowth of etcd's `member/wal` directory over all timed runs: ").append(walDirGrowth(sides, results))
-                .append(".\n\nAfter the run: Spinneret service ").append(usage).append("Spiderpool ").append(spUsage).append(".\n");
+                .append(".\n\nAfter the run: Spinneret service ").append(usage).append("Spiderpool ").append(spUsage)
+                .append(".\n\nSpiderpool ADDs retried because its agent's pod cache had not yet seen the pod just created ")
+                .append("(a kubelet's ADD comes after scheduling, much later; the retry, 20 ms later, is in the time and ")
+                .append("CPU): ").append(spRetries).append(" (warm-up included).\n");
         BenchMain.writeReport("fair-bench-n" + n, r);
         for (FairSide side : sides) {
             side.close();
