@@ -119,7 +119,9 @@ public final class FairBench {
                 .append(".\n\nSpiderpool ADDs retried because its agent's pod cache had not yet seen the pod just created ")
                 .append("(a kubelet's ADD comes after scheduling, much later; the retry, 20 ms later, is in the time and ")
                 .append("CPU): ").append(spRetries).append(" (warm-up included).\n");
-        BenchMain.writeReport("fair-bench-n" + n, r);
+        // a profiling run (JFR in the service) is reported apart: the recording costs the service CPU
+        boolean jfr = System.getenv().getOrDefault("SPINNERET_JAVA_OPTS", "").contains("StartFlightRecording");
+        BenchMain.writeReport("fair-bench-n" + n + (jfr ? "-jfr" : ""), r);
         for (FairSide side : sides) {
             side.close();
         }
