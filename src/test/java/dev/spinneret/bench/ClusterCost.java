@@ -20,7 +20,7 @@ record ClusterCost(double pluginCpu, double daemonCpu, double apiserverCpu, doub
             daemons += BenchCluster.cpuSeconds(pid);
         }
         double wal = BenchCluster.metric(http(cluster.env("ETCD_URL") + "/metrics"), "etcd_disk_wal_write_bytes_total", null);
-        return new ClusterCost(WhereaboutsBench.childCpuMs() / 1000, daemons,
+        return new ClusterCost(BenchSupport.childCpuMs() / 1000, daemons,
                 BenchCluster.cpuSeconds(cluster.env("APISERVER_PID")), BenchCluster.cpuSeconds(cluster.env("ETCD_PID")),
                 BenchCluster.cpuSeconds(cluster.env("KCM_PID")), wal, cluster.etcdWalDirBytes());
     }

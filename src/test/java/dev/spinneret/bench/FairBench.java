@@ -49,15 +49,15 @@ public final class FairBench {
         if (n > 60000 || rounds > 5) { // Whereabouts takes a fresh /16 per run, 16 of them
             throw new IllegalArgumentException("N must be at most 60000 and ROUNDS at most 5, got " + n + ", " + rounds);
         }
-        Path wbBin = WhereaboutsBench.requiredPath("SPINNERET_WHEREABOUTS_BIN", "the whereabouts binary");
-        Path wbCrds = WhereaboutsBench.requiredPath("SPINNERET_WHEREABOUTS_CRDS", "whereabouts' doc/crds directory");
-        Path spDir = WhereaboutsBench.spiderpoolDir();
+        Path wbBin = BenchSupport.requiredPath("SPINNERET_WHEREABOUTS_BIN", "the whereabouts binary");
+        Path wbCrds = BenchSupport.requiredPath("SPINNERET_WHEREABOUTS_CRDS", "whereabouts' doc/crds directory");
+        Path spDir = BenchSupport.spiderpoolDir();
         if (spDir == null) {
             throw new IllegalArgumentException("SPINNERET_SPIDERPOOL_BIN_DIR must name a Spiderpool build "
                     + "(integration-tests/scripts/build-spiderpool.sh; bench/run.sh FairBench sets it)");
         }
         Path work = Files.createTempDirectory("spn-fair-bench");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> WhereaboutsBench.LIVE.forEach(Process::destroyForcibly)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> BenchSupport.LIVE.forEach(Process::destroyForcibly)));
         String uptimeStart = uptime();
         long started = System.nanoTime();
 
@@ -89,8 +89,8 @@ public final class FairBench {
                     ClusterCost p = run.cost();
                     String line = String.format(Locale.ROOT,
                             "| %d | %d | %s | %d | %.1f | %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %s |%n",
-                            c, round, side.name, k + 1, run.perSec(), ms(WhereaboutsBench.pct(run.perPod(), 50)),
-                            ms(WhereaboutsBench.pct(run.perPod(), 99)), p.pluginCpu() * 1e3, p.daemonCpu() * 1e3,
+                            c, round, side.name, k + 1, run.perSec(), ms(BenchSupport.pct(run.perPod(), 50)),
+                            ms(BenchSupport.pct(run.perPod(), 99)), p.pluginCpu() * 1e3, p.daemonCpu() * 1e3,
                             p.apiserverCpu() * 1e3, p.etcdCpu() * 1e3, p.clusterCpu() * 1e3, p.kcmCpu() * 1e3,
                             p.walWritten() / 1e3, run.load());
                     System.out.print(line);
@@ -133,7 +133,7 @@ public final class FairBench {
     static void header(StringBuilder r, int n, List<Integer> concurrency, int rounds, int warm, int cMax,
             String uptimeStart, String uptimeEnd, double minutes, String k8s, List<FairSide> sides) {
         r.append("# Spinneret, Spiderpool and Whereabouts: one fair bench (issue #24 items 3 and 4)\n\n")
-                .append("Date ").append(LocalDate.now()).append("; machine: ").append(WhereaboutsBench.machine())
+                .append("Date ").append(LocalDate.now()).append("; machine: ").append(BenchSupport.machine())
                 .append(".\nLoad (`uptime`) before: `").append(uptimeStart).append("`; after: `").append(uptimeEnd)
                 .append("` (").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min run).\n\n")
                 .append("Versions: Kubernetes ").append(k8s).append(" (kube-apiserver, etcd, kube-controller-manager; ")
@@ -190,8 +190,8 @@ public final class FairBench {
                 r.append(String.format(Locale.ROOT,
                         "| %d | %s | %.1f [%.1f–%.1f] | %s / %s | %.1f | %.1f | %.1f | %.1f | **%.1f** | %.2f | %.1f |%n", c,
                         side.name, median(runs, FairSide.Run::perSec), min(runs, FairSide.Run::perSec),
-                        max(runs, FairSide.Run::perSec), ms(WhereaboutsBench.pct(pooled, 50)),
-                        ms(WhereaboutsBench.pct(pooled, 99)), median(runs, x -> x.cost().pluginCpu() * 1e3),
+                        max(runs, FairSide.Run::perSec), ms(BenchSupport.pct(pooled, 50)),
+                        ms(BenchSupport.pct(pooled, 99)), median(runs, x -> x.cost().pluginCpu() * 1e3),
                         median(runs, x -> x.cost().daemonCpu() * 1e3), median(runs, x -> x.cost().apiserverCpu() * 1e3),
                         median(runs, x -> x.cost().etcdCpu() * 1e3), median(runs, x -> x.cost().clusterCpu() * 1e3),
                         median(runs, x -> x.cost().walWritten() / 1e3), median(runs, x -> ApiRequests.total(x.requests()))));
@@ -270,7 +270,7 @@ public final class FairBench {
             p.waitFor();
             return out;
         } catch (Exception e) {
-            return "load average " + WhereaboutsBench.loadavg();
+            return "load average " + BenchSupport.loadavg();
         }
     }
 }

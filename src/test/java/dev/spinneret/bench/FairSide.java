@@ -57,7 +57,7 @@ abstract class FairSide implements AutoCloseable {
 
     Run run(int n, int c, String tag) throws Exception {
         String ns = prepare(tag, n);
-        String load = WhereaboutsBench.loadavg().split(" ")[0];
+        String load = BenchSupport.loadavg().split(" ")[0];
         ExecutorService ex = Executors.newFixedThreadPool(c);
         long[] perPod = new long[n];
         List<Future<?>> fs = new ArrayList<>();
@@ -89,6 +89,14 @@ abstract class FairSide implements AutoCloseable {
         Map<String, Double> requests = ApiRequests.perPod(requestsBefore, ApiRequests.sample(client), n);
         cleanUp(ns, n);
         return new Run(n / secs, perPod, cost, requests, load);
+    }
+
+    /** A namespace with no annotation, once its default ServiceAccount exists (pods are refused before). */
+    void plainNamespace(String ns) throws InterruptedException {
+        cluster.kubectl(null, "create", "namespace", ns).ok();
+        for (int i = 0; i < 120 && cluster.kubectl(null, "get", "sa", "default", "-n", ns).code() != 0; i++) {
+            Thread.sleep(500);
+        }
     }
 
     /** CPU seconds per second that the idle cluster (control plane + daemons) uses, over {@code ms}. */

@@ -36,7 +36,7 @@ final class SpiderpoolFairSide extends FairSide {
             }
         }
         cluster.kubectl(null, "wait", "--for=condition=Established", "--timeout=60s", "crd", "--all").ok();
-        WhereaboutsBench.runOk(List.of("ip", "netns", "add", netns));
+        BenchSupport.runOk(List.of("ip", "netns", "add", netns));
         Runtime.getRuntime().addShutdownHook(new Thread(this::deleteNetns));
         sock = work.resolve("spiderpool.sock");
         Path conf = work.resolve("spiderpool-conf.yml");
@@ -68,13 +68,13 @@ final class SpiderpoolFairSide extends FairSide {
         }
         // the controller's webhook server wants a certificate even though no webhook is registered with the API server
         Path tls = Files.createDirectories(work.resolve("spiderpool-tls"));
-        WhereaboutsBench.runOk(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        BenchSupport.runOk(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                 "-keyout", tls.resolve("tls.key").toString(), "-out", tls.resolve("tls.crt").toString()));
         controller = start("spiderpool-controller", List.of("daemon", "--config-path", conf.toString(),
                 "--tls-server-cert", tls.resolve("tls.crt").toString(), "--tls-server-key", tls.resolve("tls.key").toString()),
                 Map.of("SPIDERPOOL_POD_NAME", "spiderpool-controller-bench",
-                        "SPIDERPOOL_WEBHOOK_PORT", String.valueOf(WhereaboutsBench.freePort())));
+                        "SPIDERPOOL_WEBHOOK_PORT", String.valueOf(BenchSupport.freePort())));
         Thread.sleep(5000); // leader election and informer sync: it must still be alive after that
         if (!controller.isAlive()) {
             throw new IllegalStateException("spiderpool-controller exited: "
@@ -88,14 +88,14 @@ final class SpiderpoolFairSide extends FairSide {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> e = new HashMap<>(Map.of("KUBECONFIG", cluster.env("KUBECONFIG"),
                 "SPIDERPOOL_POD_NAMESPACE", "kube-system", "SPIDERPOOL_LOG_LEVEL", "error",
-                "SPIDERPOOL_HEALTH_PORT", String.valueOf(WhereaboutsBench.freePort()),
-                "SPIDERPOOL_METRIC_HTTP_PORT", String.valueOf(WhereaboutsBench.freePort()),
-                "SPIDERPOOL_GOPS_LISTEN_PORT", String.valueOf(WhereaboutsBench.freePort())));
+                "SPIDERPOOL_HEALTH_PORT", String.valueOf(BenchSupport.freePort()),
+                "SPIDERPOOL_METRIC_HTTP_PORT", String.valueOf(BenchSupport.freePort()),
+                "SPIDERPOOL_GOPS_LISTEN_PORT", String.valueOf(BenchSupport.freePort())));
         e.putAll(env);
         pb.environment().putAll(e);
         pb.redirectErrorStream(true).redirectOutput(work.resolve(bin + ".log").toFile());
         Process p = pb.start();
-        WhereaboutsBench.LIVE.add(p);
+        BenchSupport.LIVE.add(p);
         return p;
     }
 
@@ -103,10 +103,7 @@ final class SpiderpoolFairSide extends FairSide {
     String prepare(String tag, int n) throws InterruptedException {
         String ns = "sp-" + tag;
         cluster.preparePool(ns, n);
-        cluster.kubectl(null, "create", "namespace", ns).ok();
-        for (int i = 0; i < 120 && cluster.kubectl(null, "get", "sa", "default", "-n", ns).code() != 0; i++) {
-            Thread.sleep(500);
-        }
+        plainNamespace(ns);
         return ns;
     }
 
@@ -119,7 +116,7 @@ final class SpiderpoolFairSide extends FairSide {
                 """.formatted(sock, ns, work.resolve("spiderpool-cni.log"));
         for (int attempt = 1;; attempt++) {
             try {
-                WhereaboutsBench.cniAdd(List.of(dir.resolve("spiderpool").toString()), conf, containerId,
+                BenchSupport.cniAdd(List.of(dir.resolve("spiderpool").toString()), conf, containerId,
                         "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=" + pod + ";K8S_POD_UID=" + uid,
                         "/var/run/netns/" + netns, work);
                 adds.incrementAndGet();
@@ -169,17 +166,17 @@ final class SpiderpoolFairSide extends FairSide {
 
     @Override
     String describe() {
-        return "Spiderpool " + WhereaboutsBench.firstLine(dir.resolve("VERSION")) + " (agent + controller + plugin built by "
-                + "integration-tests/scripts/build-spiderpool.sh, `" + WhereaboutsBench.firstLine(dir.resolve(".stamp")) + "`)";
+        return "Spiderpool " + BenchSupport.firstLine(dir.resolve("VERSION")) + " (agent + controller + plugin built by "
+                + "integration-tests/scripts/build-spiderpool.sh, `" + BenchSupport.firstLine(dir.resolve(".stamp")) + "`)";
     }
 
     String usage() {
-        return "agent " + WhereaboutsBench.usage(agent.pid()) + "; controller " + WhereaboutsBench.usage(controller.pid());
+        return "agent " + BenchSupport.usage(agent.pid()) + "; controller " + BenchSupport.usage(controller.pid());
     }
 
     private void deleteNetns() {
         try {
-            WhereaboutsBench.runOk(List.of("ip", "netns", "del", netns));
+            BenchSupport.runOk(List.of("ip", "netns", "del", netns));
         } catch (Exception ignored) {
             // best effort: already gone
         }

@@ -15,7 +15,7 @@ final class SpinneretFairSide extends FairSide {
 
     SpinneretFairSide(Path work) throws Exception {
         super("Spinneret", BenchCluster.start(BenchCluster.dir("bench-fair-spinneret"), 1), work);
-        plugin = WhereaboutsBench.spinneretPlugin();
+        plugin = BenchSupport.spinneretPlugin();
         conf = """
                 {"cniVersion":"1.0.0","name":"spn-bench","type":"macvlan","master":"none",
                  "ipam":{"type":"spinneret","kubeconfig":"%s","log_file_path":"%s","log_level":"error"}}
@@ -32,7 +32,7 @@ final class SpinneretFairSide extends FairSide {
 
     @Override
     void add(String ns, String pod, String uid, String containerId) throws Exception {
-        WhereaboutsBench.cniAdd(plugin, conf, containerId,
+        BenchSupport.cniAdd(plugin, conf, containerId,
                 "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=" + pod + ";K8S_POD_UID=" + uid,
                 "/var/run/netns/spn-bench-unused", work);
     }
@@ -63,6 +63,6 @@ final class SpinneretFairSide extends FairSide {
     String describe() {
         return "Spinneret service (1 instance, Quarkus JVM, Java " + System.getProperty("java.version")
                 + ", the chart's JVM options " + String.join(" ", cluster.serviceJvmOptions()) + "), CNI plugin "
-                + WhereaboutsBench.pluginDescription(plugin);
+                + BenchSupport.pluginDescription(plugin);
     }
 }

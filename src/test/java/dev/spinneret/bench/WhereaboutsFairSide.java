@@ -46,16 +46,13 @@ final class WhereaboutsFairSide extends FairSide {
                 """.formatted(base, base, IpAddress.parse(base + "1").plus(n - 1), work.resolve("whereabouts.conf"),
                 work.resolve("whereabouts.log"), cluster.env("KUBECONFIG"));
         String ns = "wb-" + tag;
-        cluster.kubectl(null, "create", "namespace", ns).ok();
-        for (int i = 0; i < 120 && cluster.kubectl(null, "get", "sa", "default", "-n", ns).code() != 0; i++) {
-            Thread.sleep(500);
-        }
+        plainNamespace(ns);
         return ns;
     }
 
     @Override
     void add(String ns, String pod, String uid, String containerId) throws Exception {
-        WhereaboutsBench.cniAdd(List.of(bin.toString()), conf, containerId,
+        BenchSupport.cniAdd(List.of(bin.toString()), conf, containerId,
                 "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=" + pod, "/var/run/netns/wb-bench-unused", work);
     }
 
@@ -78,6 +75,6 @@ final class WhereaboutsFairSide extends FairSide {
 
     @Override
     String describe() {
-        return "Whereabouts v0.9.2 (`" + WhereaboutsBench.firstLine(bin.getParent().resolve(".stamp")) + "`, no daemon)";
+        return "Whereabouts v0.9.2 (`" + BenchSupport.firstLine(bin.getParent().resolve(".stamp")) + "`, no daemon)";
     }
 }
