@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a Spinneret JVM spent its sampled CPU, from a JFR recording (jdk.ExecutionSample), as a markdown table.
 
-  bench/jfr-summary.py recording.jfr [--from HH:MM] [--to HH:MM]
+  bench/jfr-summary.py recording.jfr [--from HH:MM[:SS]] [--to HH:MM[:SS]]   (UTC, both ends included)
 
 Each sample goes to the first category (in the order below) any frame of its stack matches, so a JSON decode inside
 a watch callback counts as "watch events", not as "JSON". Start the service with deep stacks, e.g.
@@ -37,8 +37,8 @@ def main():
     cats, threads, leaves = collections.Counter(), collections.Counter(), collections.Counter()
     n = 0
     for e in events:
-        t = e["values"]["startTime"][11:16]
-        if not (a.start <= t <= a.end):
+        t = e["values"]["startTime"][11:19]  # HH:MM:SS; --from/--to may name minutes or seconds
+        if not (a.start <= t and t[:len(a.end)] <= a.end):
             continue
         frames = [f["method"]["type"]["name"].replace("/", ".") + "." + f["method"]["name"]
                   for f in e["values"]["stackTrace"]["frames"]]

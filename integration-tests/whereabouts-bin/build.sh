@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds (once) Whereabouts' CNI IPAM binary from the Go module proxy, for bench/run.sh WhereaboutsBench.
+# Builds (once) Whereabouts' CNI IPAM binary from the Go module proxy, for bench/run.sh FairBench.
 # The module here only pins github.com/k8snetworkplumbingwg/whereabouts (a `tool` directive for its cmd package);
 # `go install …/cmd@v0.9.2` is refused because whereabouts' go.mod has a replace directive.
 #

@@ -57,7 +57,7 @@ public final class CniAddBench {
             levels.add(PodAdmissionBench.positive(c.trim(), "CONCURRENCY"));
         }
         Map<String, List<String>> variants = new LinkedHashMap<>();
-        variants.put("Go plugin", WhereaboutsBench.spinneretPlugin());
+        variants.put("Go plugin", BenchSupport.spinneretPlugin());
         String baseline = System.getenv("SPINNERET_CNI_BASELINE");
         if (baseline != null && !baseline.isBlank()) {
             Path b = Path.of(baseline).toAbsolutePath();
@@ -67,7 +67,7 @@ public final class CniAddBench {
             variants.put("baseline " + b, List.of(b.toString()));
         }
         Path work = Files.createTempDirectory("spn-cni-bench");
-        String loadStart = WhereaboutsBench.loadavg();
+        String loadStart = BenchSupport.loadavg();
 
         BenchCluster cluster = BenchCluster.start(1);
         Path kubeconfig = pluginKubeconfig(cluster, work);
@@ -118,17 +118,17 @@ public final class CniAddBench {
             }
         }
         parts.values().forEach(l -> blocks.add(merge(l).repeated()));
-        String loadEnd = WhereaboutsBench.loadavg();
+        String loadEnd = BenchSupport.loadavg();
         String k8s = cluster.kubectl(null, "version", "-o", "json").ok().out()
                 .replaceAll("(?s).*\"serverVersion\".*?\"gitVersion\":\\s*\"([^\"]+)\".*", "$1");
 
         StringBuilder r = new StringBuilder("# CNI ADD against a real kube-apiserver (issue #12)\n\n");
         r.append("Date ").append(LocalDate.now()).append(" ").append(java.time.LocalTime.now().withNano(0))
-                .append("; machine: ").append(WhereaboutsBench.machine())
+                .append("; machine: ").append(BenchSupport.machine())
                 .append("; load average (1/5/15 min) ").append(loadStart).append(" at start, ").append(loadEnd)
                 .append(" at end.\n\nKubernetes ").append(k8s)
                 .append(" (kube-apiserver + etcd 3.6.16 on this host, RSA 2048 CA and serving certificate as kubeadm makes them). ")
-                .append("Plugin: ").append(WhereaboutsBench.pluginDescription(variants.get("Go plugin")))
+                .append("Plugin: ").append(BenchSupport.pluginDescription(variants.get("Go plugin")))
                 .append(". Auth: the spinneret-cni ServiceAccount's token in a tokenFile, the CA file, the chart's ClusterRole ")
                 .append("(what the chart's installer writes). Command: `bench/run.sh CniAddBench ").append(runs).append(' ')
                 .append(levels.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))).append("`.\n\n")
@@ -144,7 +144,7 @@ public final class CniAddBench {
             java.util.Arrays.sort(wall);
             double mean = java.util.Arrays.stream(wall).average().orElse(0);
             r.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %.1f ms | %.1f |%n", b.variant(), b.what(),
-                    b.concurrency(), wall.length, ms1(WhereaboutsBench.pct(wall, 50)), ms1(WhereaboutsBench.pct(wall, 99)),
+                    b.concurrency(), wall.length, ms1(BenchSupport.pct(wall, 50)), ms1(BenchSupport.pct(wall, 99)),
                     ms1(wall[0]), ms1((long) mean), b.cpuMs() / wall.length, wall.length / (b.blockNanos() / 1e9)));
         }
         System.out.print(r);
@@ -162,7 +162,7 @@ public final class CniAddBench {
         long[] wall = new long[pods.size()];
         java.util.concurrent.atomic.AtomicInteger idx = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(c);
-        double cpu0 = WhereaboutsBench.childCpuMs();
+        double cpu0 = BenchSupport.childCpuMs();
         long t0 = System.nanoTime();
         List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
         for (int k = 0; k < c; k++) {
@@ -179,7 +179,7 @@ public final class CniAddBench {
         }
         long blockNanos = System.nanoTime() - t0;
         pool.shutdown();
-        return new Block(variant, "first ADD", c, wall, WhereaboutsBench.childCpuMs() - cpu0, blockNanos);
+        return new Block(variant, "first ADD", c, wall, BenchSupport.childCpuMs() - cpu0, blockNanos);
     }
 
     static Block merge(List<Block> parts) {
@@ -192,7 +192,7 @@ public final class CniAddBench {
     /** One ADD; returns its wall time in ns. */
     static long add(List<String> cmd, String conf, Pod p, String containerId, Path work) throws Exception {
         long t0 = System.nanoTime();
-        WhereaboutsBench.cniAdd(cmd, conf, containerId, "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + p.getMetadata().getNamespace()
+        BenchSupport.cniAdd(cmd, conf, containerId, "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + p.getMetadata().getNamespace()
                 + ";K8S_POD_NAME=" + p.getMetadata().getName() + ";K8S_POD_UID=" + p.getMetadata().getUid(),
                 "/var/run/netns/spn-bench-unused", work);
         return System.nanoTime() - t0;

@@ -18,39 +18,62 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A control plane + Spinneret for benchmarks (its own directory, so it never collides with the test cluster). */
+/**
+ * A control plane + Spinneret for benchmarks (its own directory, so it never collides with the test cluster), or a
+ * control plane alone (for another IPAM system's side of a comparison).
+ */
 public final class BenchCluster {
     static final Path DIR = RealCluster.ROOT.resolve("target/bench-control-plane");
+    private final Path dir;
     private final Map<String, String> env;
     private final Map<String, String> svc;
     private int nextCidr = 100;
     private Map<Double, Double> snapshot = new HashMap<>();
 
-    private BenchCluster(Map<String, String> env, Map<String, String> svc) {
+    private BenchCluster(Path dir, Map<String, String> env, Map<String, String> svc) {
+        this.dir = dir;
         this.env = env;
         this.svc = svc;
     }
 
     public static BenchCluster start(int replicas) {
-        Runtime.getRuntime().addShutdownHook(new Thread(BenchCluster::stopQuietly));
+        return start(DIR, replicas);
+    }
+
+    /**
+     * A control plane in {@code dir} (under target/) with {@code replicas} Spinneret instances and their webhooks;
+     * 0 replicas: the control plane alone, no Spinneret CRD, service or webhook.
+     */
+    public static BenchCluster start(Path dir, int replicas) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(dir)));
         // the controller-manager's default client limit (20 QPS) would otherwise be what every benchmark measures
-        RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("control-plane.sh").toString(), "start", DIR.toString()), 900,
+        RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("control-plane.sh").toString(), "start", dir.toString()), 900,
                 RealCluster.CONTROLLER_QPS);
-        RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("spinneret-local.sh").toString(), "start", DIR.toString(),
+        if (replicas == 0) {
+            return new BenchCluster(dir, RealCluster.sourceEnv(dir.resolve("env")), Map.of());
+        }
+        RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("spinneret-local.sh").toString(), "start", dir.toString(),
                 String.valueOf(replicas)), 300);
-        return new BenchCluster(RealCluster.sourceEnv(DIR.resolve("env")),
-                RealCluster.sourceEnv(DIR.resolve("spinneret/env")));
+        return new BenchCluster(dir, RealCluster.sourceEnv(dir.resolve("env")),
+                RealCluster.sourceEnv(dir.resolve("spinneret/env")));
+    }
+
+    /** A directory for a benchmark's control plane under target/ (several may run side by side). */
+    public static Path dir(String name) {
+        return RealCluster.ROOT.resolve("target/" + name);
     }
 
     public void stop() {
-        stopQuietly();
+        stopQuietly(dir);
     }
 
-    static void stopQuietly() {
+    static void stopQuietly(Path dir) {
         try {
-            RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("spinneret-local.sh").toString(), "stop-service",
-                    DIR.toString()), 60);
-            RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("control-plane.sh").toString(), "stop", DIR.toString()), 60);
+            if (Files.exists(dir.resolve("spinneret"))) {
+                RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("spinneret-local.sh").toString(), "stop-service",
+                        dir.toString()), 60);
+            }
+            RealCluster.run(List.of(RealCluster.SCRIPTS.resolve("control-plane.sh").toString(), "stop", dir.toString()), 60);
         } catch (RuntimeException e) {
             System.err.println(e.getMessage());
         }
@@ -195,7 +218,10 @@ public final class BenchCluster {
     /** The Spinneret JVMs (the round-robin proxy in front of several replicas is not the service). */
     public List<String> servicePids() {
         List<String> out = new java.util.ArrayList<>();
-        for (String pid : svc.get("SPINNERET_PIDS").trim().split(" ")) {
+        for (String pid : svc.getOrDefault("SPINNERET_PIDS", "").trim().split(" ")) {
+            if (pid.isEmpty()) {
+                continue; // a control plane without Spinneret
+            }
             try {
                 if (Files.readString(Path.of("/proc/" + pid + "/comm")).trim().equals("java")) {
                     out.add(pid);
@@ -207,7 +233,16 @@ public final class BenchCluster {
         return out;
     }
 
-    static double cpuSeconds(String pid) {
+    /** Bytes in etcd's write-ahead log directory (member/wal; etcd pre-allocates its segments, 64 MB each). */
+    public long etcdWalDirBytes() {
+        try (var files = Files.list(dir.resolve("etcd-data/member/wal"))) {
+            return files.mapToLong(f -> f.toFile().length()).sum();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot list etcd's WAL in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static double cpuSeconds(String pid) {
         try {
             String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
             return (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) / 100.0;
