@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * run on this host outside any pod, against a control plane named by a kubeconfig: its agent (IPAM over a unix
  * socket), optionally its controller (auto-pools from SpiderSubnets, GC; its webhooks are served but not registered
  * with the API server), and its {@code spiderpool} IPAM plugin's ADD in an empty network namespace (the plugin
- * insists on opening CNI_NETNS, so this needs root). Used by WhereaboutsBench and SpiderpoolOwnBinariesAdoptionIT.
+ * insists on opening CNI_NETNS, so this needs root). Used by SpiderpoolOwnBinariesAdoptionIT and the fair bench.
  */
 public final class SpiderpoolHost implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -129,6 +129,11 @@ public final class SpiderpoolHost implements AutoCloseable {
      * makes (an auto-pool) to know it works.
      */
     public void startController(boolean subnets, String logLevel) throws Exception {
+        startController(subnets, logLevel, false);
+    }
+
+    /** {@link #startController(boolean, String)}, with its IP garbage collection on or off ({@code ipGc}). */
+    public void startController(boolean subnets, String logLevel, boolean ipGc) throws Exception {
         Path tls = work.resolve("controller-tls");
         Files.createDirectories(tls);
         run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
@@ -137,7 +142,7 @@ public final class SpiderpoolHost implements AutoCloseable {
         Files.writeString(conf, sharedConf(subnets));
         Map<String, String> env = daemonEnv("spiderpool-controller-" + ProcessHandle.current().pid(), logLevel);
         env.put("SPIDERPOOL_WEBHOOK_PORT", String.valueOf(freePort()));
-        env.put("SPIDERPOOL_GC_IP_ENABLED", "false"); // its GC would compete with nothing here; keep it quiet
+        env.put("SPIDERPOOL_GC_IP_ENABLED", String.valueOf(ipGc));
         controller = start("spiderpool-controller", List.of("daemon", "--config-path", conf.toString(),
                 "--tls-server-cert", tls.resolve("tls.crt").toString(), "--tls-server-key",
                 tls.resolve("tls.key").toString()), env);
