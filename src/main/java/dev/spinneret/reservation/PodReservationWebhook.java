@@ -212,10 +212,12 @@ public class PodReservationWebhook implements NamedAdmissionHandler {
             var slots = reservations.reserve(id, holder, requests, facts,
                     previous == null ? Map.of() : PodReservations.prior(previous), dryRun,
                     auto == null ? Map.of() : auto.pools());
-            Map<String, List<PodRoutes.Route>> routes;
+            Map<String, List<PodRoutes.Route>> routes = Map.of();
             try {
-                routes = PodRoutes.assign(ownRoutes, PodReservations.subnets(slots),
-                        PodReservations.poolRouteDestinations(slots));
+                if (!ownRoutes.isEmpty()) { // most pods have none: no subnet parsing on the common path
+                    routes = PodRoutes.assign(ownRoutes, PodReservations.subnets(slots),
+                            PodReservations.poolRouteDestinations(slots));
+                }
             } catch (AnnotationException e) {
                 if (!dryRun && previous == null) {
                     reservations.rollback(id, holder, slots);
